@@ -1,0 +1,161 @@
+"""The ingest stage: read input paths into :class:`~kg.records.Article` records.
+
+Reads ``.txt`` files (one article each) and ``.jsonl`` files (one ``{"id", "text", "title"?, "date"?,
+"url"?}`` object per line), given one by one or as folders (searched recursively). Every input is checked
+before anything is parsed, so a bad file stops the build before any output is written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from kg.errors import (
+    BinaryInputError,
+    EmptyInputError,
+    EncodingError,
+    InputError,
+    JSONLError,
+    UnknownFormatError,
+)
+from kg.records import Article
+
+FORMATS = (".txt", ".jsonl")
+MAX_CHARS = 1_000_000  # spaCy's default limit; a longer "article" is almost surely not one
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2}([T ][0-9:.+\-Z]*)?)?)?$")
+
+
+def find_files(sources: Iterable[str | Path]) -> list[tuple[Path, str]]:
+    """Expand folders into the ``.txt`` and ``.jsonl`` files under them, in a stable order.
+
+    Returns (path, name) pairs; the name (path relative to the folder given, or the file name) is the
+    document id of a ``.txt`` file.
+
+    Raises:
+        InputError: A path does not exist.
+        UnknownFormatError: A file named directly is not ``.txt`` or ``.jsonl``.
+        EmptyInputError: A folder holds no file kg reads.
+    """
+    files: list[tuple[Path, str]] = []
+    for src in sources:
+        path = Path(src)
+        if not path.exists():
+            raise InputError(f"input path not found: '{path}'")
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in FORMATS and not any(part.startswith(".") for part in p.parts)
+            )
+            if not found:
+                raise EmptyInputError(f"folder '{path}' has no {' or '.join(FORMATS)} files")
+            files.extend((p, p.relative_to(path).as_posix()) for p in found)
+        elif path.suffix.lower() in FORMATS:
+            files.append((path, path.name))
+        else:
+            raise UnknownFormatError(
+                f"cannot read '{path}': unknown format '{path.suffix or '(no extension)'}'; "
+                f"kg reads {', '.join(FORMATS)}"
+            )
+    return files
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read '{path}': {exc.strerror or exc}") from None
+    if not data.strip():
+        raise EmptyInputError(f"file '{path}' is empty")
+    if b"\x00" in data[:8192]:
+        raise BinaryInputError(f"file '{path}' is binary, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise EncodingError(
+            f"file '{path}' is not valid UTF-8 (bad byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "convert it to UTF-8 first"
+        ) from None
+    return text
+
+
+def _check_length(text: str, where: str) -> None:
+    if len(text) > MAX_CHARS:
+        raise InputError(f"{where}: text has {len(text):,} characters; kg reads articles of at most {MAX_CHARS:,}")
+
+
+def read_txt(path: Path, doc_id: str | None = None) -> Article:
+    """One article from a text file; its title is the first non-empty line."""
+    text = _read_text(path)
+    _check_length(text, str(path))
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return Article(id=doc_id or path.name, text=text, title=first[:200] or None, source=str(path))
+
+
+def read_jsonl(path: Path) -> Iterator[Article]:
+    """Articles from a JSON Lines file, one object per line; blank lines are skipped.
+
+    Raises:
+        JSONLError: A line that is not a JSON object with a non-empty string ``text`` (names the line).
+    """
+    text = _read_text(path)
+    count = 0
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}, line {lineno}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise JSONLError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(obj, dict):
+            raise JSONLError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+        body = obj.get("text")
+        if not isinstance(body, str) or not body.strip():
+            raise JSONLError(f"{where}: field 'text' must be a non-empty string")
+        _check_length(body, where)
+        doc_id = obj.get("id", f"{path.name}:{lineno}")
+        if not isinstance(doc_id, (str, int)) or str(doc_id).strip() == "":
+            raise JSONLError(f"{where}: field 'id' must be a non-empty string")
+        fields: dict[str, str | None] = {}
+        for name in ("title", "date", "url"):
+            value = obj.get(name)
+            if value is not None and not isinstance(value, str):
+                raise JSONLError(f"{where}: field '{name}' must be a string, got {type(value).__name__}")
+            fields[name] = value or None
+        if fields["date"] and not _DATE.match(fields["date"]):
+            raise JSONLError(f"{where}: field 'date' must be an ISO 8601 date (YYYY-MM-DD), got '{fields['date']}'")
+        count += 1
+        yield Article(id=str(doc_id), text=body, source=str(path), **fields)
+    if count == 0:
+        raise EmptyInputError(f"file '{path}' has no articles")
+
+
+def load_articles(sources: Iterable[str | Path]) -> list[Article]:
+    """Read and check every input; ids must be unique across the whole build.
+
+    Raises:
+        InputError: (or a subclass) for the first bad input, naming it.
+    """
+    files = find_files(sources)
+    articles: list[Article] = []
+    seen: dict[str, str] = {}
+    for path, name in files:
+        batch = list(read_jsonl(path)) if path.suffix.lower() == ".jsonl" else [read_txt(path, name)]
+        for a in batch:
+            if a.id in seen:
+                raise InputError(f"duplicate document id '{a.id}' in '{path}' (first seen in '{seen[a.id]}')")
+            seen[a.id] = str(path)
+            articles.append(a)
+    return articles
+
+
+def article_from_text(text: str, doc_id: str) -> Article:
+    """An article from a string (for the library API)."""
+    if not text.strip():
+        raise EmptyInputError(f"text '{doc_id}' is empty")
+    _check_length(text, doc_id)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return Article(id=doc_id, text=text, title=first[:200] or None)

