@@ -24,9 +24,7 @@ def _fail(message: str) -> None:
 
 @app.command()
 def build(
-    inputs: Annotated[
-        list[Path], typer.Argument(help=".txt or .jsonl files, or folders of them.", show_default=False)
-    ],
+    inputs: Annotated[list[Path], typer.Argument(help=".txt or .jsonl files, or folders of them.", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
     model: Annotated[
         str | None, typer.Option("--model", "-m", help="spaCy model (default: en_core_web_sm if installed).")

@@ -15,10 +15,11 @@ from typing import Any
 import networkx as nx
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
+from rdflib.term import Node
 
 from kg.build import edge_statements, node_record
 from kg.iri import document_iri, short_hash
-from kg.ontology import ID_BASE, KG
+from kg.ontology import ID_BASE, KG, ONTOLOGY_IRI
 
 ASSERTION = Namespace(f"{ID_BASE}assertion/")
 
@@ -41,18 +42,18 @@ def to_rdf(g: nx.MultiDiGraph) -> Graph:
     rdf.bind("doc", Namespace(f"{ID_BASE}doc/"))
     rdf.bind("assertion", ASSERTION)
     for doc_id, meta in sorted(g.graph.get("documents", {}).items()):
-        d = URIRef(document_iri(doc_id))
-        rdf.add((d, RDF.type, KG.Document))
-        rdf.add((d, DCTERMS.identifier, Literal(doc_id)))
+        doc_node = URIRef(document_iri(doc_id))
+        rdf.add((doc_node, RDF.type, KG.Document))
+        rdf.add((doc_node, DCTERMS.identifier, Literal(doc_id)))
         if meta.get("title"):
-            rdf.add((d, DCTERMS.title, Literal(meta["title"])))
+            rdf.add((doc_node, DCTERMS.title, Literal(meta["title"])))
         if meta.get("date"):
-            rdf.add((d, DCTERMS.date, _date_literal(meta["date"])))
+            rdf.add((doc_node, DCTERMS.date, _date_literal(meta["date"])))
         if meta.get("url"):
-            rdf.add((d, DCTERMS.source, Literal(meta["url"], datatype=XSD.anyURI)))
+            rdf.add((doc_node, DCTERMS.source, Literal(meta["url"], datatype=XSD.anyURI)))
     for _key, data in sorted(g.nodes(data=True)):
         n = URIRef(data["iri"])
-        rdf.add((n, RDF.type, KG[data["type"]]))
+        rdf.add((n, RDF.type, term(data["type"])))
         rdf.add((n, RDFS.label, Literal(data["label"])))
         rdf.add((n, SKOS.prefLabel, Literal(data["label"])))
         for alias in data["aliases"]:
@@ -63,12 +64,12 @@ def to_rdf(g: nx.MultiDiGraph) -> Graph:
             rdf.add((n, KG.mentionedIn, URIRef(document_iri(doc_id))))
     for s, o, d, pv in edge_statements(g):
         s_iri, o_iri = URIRef(g.nodes[s]["iri"]), URIRef(g.nodes[o]["iri"])
-        p = KG[d["predicate"]]
+        p = term(d["predicate"])
         if not d["negated"]:
             rdf.add((s_iri, p, o_iri))
         a = assertion_iri(str(s_iri), d["predicate"], str(o_iri), pv.doc_id, pv.start, pv.end, pv.rule)
         doc = URIRef(document_iri(pv.doc_id))
-        for triple in (
+        triples: tuple[tuple[Node, Node, Node], ...] = (
             (a, RDF.type, KG.Assertion),
             (a, RDF.subject, s_iri),
             (a, RDF.predicate, p),
@@ -84,13 +85,19 @@ def to_rdf(g: nx.MultiDiGraph) -> Graph:
             (a, KG.negated, Literal(pv.negated)),
             (a, KG.hedged, Literal(pv.hedged)),
             (a, KG.rule, Literal(pv.rule)),
-        ):
+        )
+        for triple in triples:
             rdf.add(triple)
         if pv.date:
             rdf.add((a, DCTERMS.date, _date_literal(pv.date)))
         if pv.date_text:
             rdf.add((a, KG.dateText, Literal(pv.date_text)))
     return rdf
+
+
+def term(name: str) -> URIRef:
+    """The kg ontology term ``name`` (a class or property local name read from data)."""
+    return URIRef(ONTOLOGY_IRI + name)
 
 
 def _date_literal(value: str) -> Literal:

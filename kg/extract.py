@@ -8,6 +8,7 @@ back to the rule that made it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,8 +25,20 @@ _RELATIVE = frozenset({"who", "which", "that", "whom"})
 _MONTHS = {
     m: i + 1
     for i, m in enumerate(
-        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-         "november", "december"]
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ]
     )
 }
 _MONTH_ABBR = {m[:3]: i for m, i in _MONTHS.items()}
@@ -179,7 +192,7 @@ def _name_mentions(st: _Doc) -> None:
             cls, key = entry.cls, entry.key
             if entry.kind == "demonym" and tokens[-1].tag_ in ("NNPS", "NNS"):
                 cls, key = "Group", None  # "Iranians" are people, not the state
-            elif entry.kind in ("capital", "metonym") and _is_locative(ent.root, onto):
+            elif entry.kind == "capital" and _is_locative(ent.root, onto):
                 cls, key = "City", None  # "in Baghdad" is the city
         else:
             cls = onto.class_for_spacy_label(ent.label_) or "Organization"
@@ -199,10 +212,11 @@ def _retype_surnames(st: _Doc) -> None:
     }
     for i, m in enumerate(st.mentions):
         if m.key is None and m.cls != "Person" and m.name in surnames:
-            st.mentions[i] = Mention(
-                doc_id=m.doc_id, index=m.index, start=m.start, end=m.end, text=m.text, name=m.name, cls="Person",
-                kind=m.kind, sentence=m.sentence, key=m.key, antecedent=m.antecedent, title=m.title,
-            )
+            st.mentions[i] = _retyped(m, "Person")
+
+
+def _retyped(m: Mention, cls: str) -> Mention:
+    return dataclasses.replace(m, cls=cls)
 
 
 def _collective_mentions(st: _Doc) -> None:
@@ -217,8 +231,13 @@ def _collective_mentions(st: _Doc) -> None:
             continue
         mods = [c for c in tok.children if c.dep_ == "amod" and c.pos_ == "ADJ" and c.i == tok.i - 1]
         tokens = [*mods, tok]
-        st.add(tokens, name=_text(st, tokens).lower(), cls=collective[tok.lower_], kind="collective",
-               key=f"local/{tok.lower_}")
+        st.add(
+            tokens,
+            name=_text(st, tokens).lower(),
+            cls=collective[tok.lower_],
+            kind="collective",
+            key=f"local/{tok.lower_}",
+        )
 
 
 def _identity(m: Mention) -> str:
@@ -236,8 +255,13 @@ def _referring_mentions(st: _Doc) -> None:
             continue
         if tok.pos_ == "PRON" and tok.lower_ in pronouns:
             ante = _pronoun_antecedent(st, tok, named)
-            st.add([tok], name="", cls="Person" if tok.lower_ not in ("it", "its") else "Actor", kind="pronoun",
-                   antecedent=ante)
+            st.add(
+                [tok],
+                name="",
+                cls="Person" if tok.lower_ not in ("it", "its") else "Actor",
+                kind="pronoun",
+                antecedent=ante,
+            )
             continue
         if tok.pos_ != "NOUN" or tok.dep_ == "compound":
             continue
@@ -268,7 +292,9 @@ def _pronoun_antecedent(st: _Doc, tok: Token, named: list[Mention]) -> int | Non
         return None
 
     def persons(in_sent: int, before: int | None) -> list[Mention]:
-        return [m for m in named if m.cls == "Person" and m.sentence == in_sent and (before is None or m.start < before)]
+        return [
+            m for m in named if m.cls == "Person" and m.sentence == in_sent and (before is None or m.start < before)
+        ]
 
     for cands in (persons(sent, tok.idx), persons(sent - 1, None) if sent > 0 else []):
         if cands:
@@ -307,8 +333,7 @@ def _description_antecedent(st: _Doc, tok: Token, named: list[Mention], cls: str
     for m in named:
         if m.start >= tok.idx or m.sentence < sent - 3:
             continue
-        trusted = m.key is not None or m.kind == "collective" or m.cls == "ArmedGroup"
-        if trusted and st.onto.is_a(m.cls, cls):
+        if st.onto.is_a(m.cls, cls):
             best = m
     return best.index if best is not None else None
 
@@ -334,7 +359,9 @@ def _denote(st: _Doc, tok: Token, depth: int = 0) -> list[int]:
     if idx is not None:
         res = st.resolved(idx)
         return [res] if res is not None else []
-    if depth < 2 and (tok.lower_ in st.onto.word_list("ProxyNouns") or tok.lemma_.lower() in st.onto.word_list("ProxyNouns")):
+    if depth < 2 and (
+        tok.lower_ in st.onto.word_list("ProxyNouns") or tok.lemma_.lower() in st.onto.word_list("ProxyNouns")
+    ):
         out: list[int] = []
         for c in tok.children:
             if c.dep_ in ("compound", "amod", "nmod", "poss", "npadvmod") and c.i < tok.i:
@@ -437,8 +464,13 @@ def _modifier_actors(st: _Doc, noun: Token, exclude: set[int]) -> list[Token]:
 
 
 def _by_agents(noun: Token) -> list[Token]:
-    return [p for c in noun.children if c.dep_ in ("prep", "agent") and c.lower_ == "by" for p in c.children
-            if p.dep_ == "pobj"]
+    return [
+        p
+        for c in noun.children
+        if c.dep_ in ("prep", "agent") and c.lower_ == "by"
+        for p in c.children
+        if p.dep_ == "pobj"
+    ]
 
 
 def _relations(st: _Doc) -> Iterator[RelationMention]:
@@ -458,9 +490,7 @@ def _relations(st: _Doc) -> Iterator[RelationMention]:
                 yield rm
 
 
-def _pairs(
-    subjects: list[tuple[int, bool]], objects: list[tuple[int, bool]]
-) -> Iterator[tuple[int, int, bool]]:
+def _pairs(subjects: list[tuple[int, bool]], objects: list[tuple[int, bool]]) -> Iterator[tuple[int, int, bool]]:
     for s, si in subjects:
         for o, oi in objects:
             if s != o:
@@ -510,8 +540,13 @@ def _verb_rules(st: _Doc, v: Token) -> list[_Found]:
             out.append(_Found(s, rel.name, o, "verb-reciprocal", v, ind))
         return out
     if not dobjs:
-        dobjs = [p for c in v.children if c.dep_ == "prep" and c.lower_ in ("against", "with") for p in c.children
-                 if p.dep_ == "pobj"]
+        dobjs = [
+            p
+            for c in v.children
+            if c.dep_ == "prep" and c.lower_ in ("against", "with")
+            for p in c.children
+            if p.dep_ == "pobj"
+        ]
     for s, o, ind in _pairs(subjects, _actors(st, dobjs)):
         out.append(_Found(s, rel.name, o, "verb-active", v, ind))
     return out
@@ -583,8 +618,13 @@ def _role_rules(st: _Doc, n: Token) -> list[_Found]:
         return []
     role_words = set(key.replace("-", " ").split())
     objs_toks = [c for c in n.children if c.dep_ == "poss"]
-    objs_toks += [p for c in n.children if c.dep_ == "prep" and c.lower_ in rel.object_preps for p in c.children
-                  if p.dep_ == "pobj"]
+    objs_toks += [
+        p
+        for c in n.children
+        if c.dep_ == "prep" and c.lower_ in rel.object_preps
+        for p in c.children
+        if p.dep_ == "pobj"
+    ]
     mods = [c for c in n.children if c.dep_ in ("compound", "amod", "nmod") and c.i < n.i]
     objs_toks += mods
     if rule == "role-title":
@@ -658,11 +698,21 @@ def _place_rules(st: _Doc, tok: Token) -> list[_Found]:
         inner = st.mentions[st.tok2m[tok.head.i]]
         outer = st.mentions[idx]
         comma = any(t.text == "," for t in st.doc[tok.head.i : tok.i])
-        if comma and inner.cls in ("City", "Region") and outer.cls in ("Country", "Region") and inner.index != outer.index:
+        if (
+            comma
+            and inner.cls in ("City", "Region")
+            and outer.cls in ("Country", "Region")
+            and inner.index != outer.index
+        ):
             out.append(_Found(inner.index, rel.name, outer.index, "place-apposition", tok, False))
     if tok.lemma_.lower() in rel.verbs and tok.tag_ == "VBN":
-        places = [p for c in tok.children if c.dep_ == "prep" and c.lower_ in rel.object_preps for p in c.children
-                  if p.dep_ == "pobj"]
+        places = [
+            p
+            for c in tok.children
+            if c.dep_ == "prep" and c.lower_ in rel.object_preps
+            for p in c.children
+            if p.dep_ == "pobj"
+        ]
         if tok.dep_ in ("acl", "amod"):
             subjects = [tok.head]
             places += [c for c in tok.children if c.dep_ == "npadvmod"]  # "Washington-based"
@@ -671,8 +721,9 @@ def _place_rules(st: _Doc, tok: Token) -> list[_Found]:
         for s, o, ind in _pairs(_actors(st, subjects), _actors(st, places)):
             out.append(_Found(s, rel.name, o, "place-based-in", tok, ind))
     if idx is not None and st.mentions[idx].cls in ("Organization",) and tok == _head_of(st, idx):
-        places = [p for c in tok.children if c.dep_ == "prep" and c.lower_ == "in" for p in c.children
-                  if p.dep_ == "pobj"]
+        places = [
+            p for c in tok.children if c.dep_ == "prep" and c.lower_ == "in" for p in c.children if p.dep_ == "pobj"
+        ]
         for s, o, ind in _pairs([(idx, False)], _actors(st, places)):
             out.append(_Found(s, rel.name, o, "org-in-place", tok, ind))
     return out
@@ -690,8 +741,18 @@ def _polarity(st: _Doc, trigger: Token) -> tuple[bool, bool]:
     chain = [trigger]
     cur = trigger
     for _ in range(4):
-        if cur.head == cur or cur.dep_ not in ("xcomp", "ccomp", "pcomp", "prep", "pobj", "dobj", "attr", "acomp",
-                                               "advcl", "conj"):
+        if cur.head == cur or cur.dep_ not in (
+            "xcomp",
+            "ccomp",
+            "pcomp",
+            "prep",
+            "pobj",
+            "dobj",
+            "attr",
+            "acomp",
+            "advcl",
+            "conj",
+        ):
             break
         cur = cur.head
         chain.append(cur)
@@ -742,6 +803,10 @@ def _emit(st: _Doc, f: _Found) -> RelationMention | None:
     if _identity(subj) == _identity(obj):
         return None
     rel = st.onto.relations[f.predicate]
+    if f.rule.startswith("role-") and rel.domain == {"Person"} and subj.key is None and subj.cls != "Person":
+        # "the country's chancellor, Olaf Scholz": the role says who he is when the model did not.
+        subj = _retyped(subj, "Person")
+        st.mentions[subj.index] = subj
     negated, hedged = _polarity(st, f.trigger)
     sent = st.sents[st.sent_of[f.trigger.i]]
     conf = rel.base_confidence * _RULE_WEIGHT.get(f.rule, 0.8)

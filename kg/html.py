@@ -8,8 +8,11 @@ strings), never as markup.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import networkx as nx
+
+from kg.records import Provenance
 
 PALETTE = {
     "Person": ("#4e79a7", "dot"),
@@ -38,15 +41,16 @@ _EXTERNAL = re.compile(
 )
 
 
-def _node_title(d: dict[str, object]) -> str:
-    aliases = ", ".join(str(a) for a in d["aliases"])  # type: ignore[attr-defined]
-    docs = ", ".join(str(x) for x in d["documents"])  # type: ignore[attr-defined]
+def _node_title(d: dict[str, Any]) -> str:
+    aliases = ", ".join(str(a) for a in d["aliases"])
+    docs = ", ".join(str(x) for x in d["documents"])
     return f"{d['label']} ({d['type']})\nAlso: {aliases}\nMentions: {d['mentions']}\nDocuments: {docs}"
 
 
-def _edge_title(d: dict[str, object]) -> str:
+def _edge_title(d: dict[str, Any]) -> str:
     lines = [f"{d['predicate']} (confidence {d['confidence']})"]
-    for pv in d["evidence"][:5]:  # type: ignore[attr-defined]
+    evidence: list[Provenance] = d["evidence"]
+    for pv in evidence[:5]:
         flags = " [negated]" if pv.negated else (" [hedged]" if pv.hedged else "")
         lines.append(f"{pv.doc_id}{flags}: {pv.sentence}")
     return "\n".join(lines)

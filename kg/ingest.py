@@ -78,6 +78,12 @@ def _read_text(path: Path) -> str:
             f"file '{path}' is not valid UTF-8 (bad byte 0x{data[exc.start]:02x} at offset {exc.start}); "
             "convert it to UTF-8 first"
         ) from None
+    if not text.strip():
+        raise EmptyInputError(f"file '{path}' is empty")
+    head = text[:8192]
+    controls = sum(1 for c in head if ord(c) < 32 and c not in "\n\r\t\f")
+    if controls > max(2, len(head) // 20):
+        raise BinaryInputError(f"file '{path}' is binary, not text ({controls} control characters in its start)")
     return text
 
 

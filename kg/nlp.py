@@ -170,9 +170,7 @@ class Gazetteer:
         ents = list(doc.ents)
         kept: list[Span] = []
         for span in spans:
-            containing = [
-                e for e in ents if e.start <= span.start and e.end >= span.end and len(e) > len(span)
-            ]
+            containing = [e for e in ents if e.start <= span.start and e.end >= span.end and len(e) > len(span)]
             if any(e.label_ in ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC") for e in containing):
                 continue
             kept.append(span)

@@ -18,6 +18,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, SKOS, DefinedNamespace
+from rdflib.term import Node
 
 from kg.errors import OntologyError
 
@@ -217,10 +218,10 @@ def _strings(g: Graph, subject: object, predicate: URIRef) -> frozenset[str]:
     return frozenset(str(o) for o in g.objects(subject, predicate) if isinstance(o, Literal))  # type: ignore[arg-type]
 
 
-def _class_set(g: Graph, node: object) -> frozenset[str]:
+def _class_set(g: Graph, node: Node | None) -> frozenset[str]:
     if node is None:
         return frozenset({"Actor"})
-    union = g.value(node, OWL.unionOf)  # type: ignore[arg-type]
+    union = g.value(node, OWL.unionOf)
     if union is not None:
         return frozenset(_local(c) for c in Collection(g, union))
     return frozenset({_local(node)})
@@ -241,7 +242,7 @@ def _load_classes(g: Graph) -> dict[str, EntityClass]:
             type_nouns=_strings(g, c, KG.typeNoun),
             head_nouns=_strings(g, c, KG.headNoun),
             collective_nouns=_strings(g, c, KG.collectiveNoun),
-            priority=int(prio) if prio is not None else 0,
+            priority=int(str(prio)) if prio is not None else 0,
         )
     return classes
 
@@ -267,7 +268,9 @@ def _load_relations(g: Graph, classes: dict[str, EntityClass]) -> dict[str, Rela
         rng = _class_set(g, g.value(p, RDFS.range))
         for cls in domain | rng:
             if cls not in classes:
-                raise OntologyError(f"property '{name}' names unknown class '{cls}'; classes: {', '.join(sorted(classes))}")
+                raise OntologyError(
+                    f"property '{name}' names unknown class '{cls}'; classes: {', '.join(sorted(classes))}"
+                )
         qualified = g.value(p, KG.qualifiedRoleProperty)
         conf = g.value(p, KG.baseConfidence)
         plover = g.value(p, KG.plover)
@@ -284,7 +287,7 @@ def _load_relations(g: Graph, classes: dict[str, EntityClass]) -> dict[str, Rela
             roles=_strings(g, p, KG.roleNoun),
             object_preps=_strings(g, p, KG.objectPreposition),
             anti_prefix=bool(anti.toPython()) if isinstance(anti, Literal) else False,
-            base_confidence=float(conf) if conf is not None else 0.7,
+            base_confidence=float(str(conf)) if conf is not None else 0.7,
             qualified=_local(qualified) if qualified is not None else None,
             cameo=tuple(sorted(_strings(g, p, KG.cameoCode))),
             plover=str(plover) if plover is not None else None,
@@ -398,7 +401,9 @@ def load_ontology(directory: Path | None = None) -> Ontology:
     gazetteer = _load_gazetteer(g, directory)
     for entry in gazetteer.values():
         if entry.cls not in classes:
-            raise OntologyError(f"actor '{entry.key}' has unknown class '{entry.cls}'; classes: {', '.join(sorted(classes))}")
+            raise OntologyError(
+                f"actor '{entry.key}' has unknown class '{entry.cls}'; classes: {', '.join(sorted(classes))}"
+            )
     return Ontology(
         directory=directory,
         classes=classes,

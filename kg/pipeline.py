@@ -214,4 +214,3 @@ def build(
     result = build_graph(sources, settings, progress)
     write_outputs(result, out_dir)
     return result
-

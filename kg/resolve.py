@@ -131,7 +131,9 @@ def resolve(extractions: Iterable[DocumentExtraction], ontology: Ontology) -> tu
 
 
 def _initials(name: str) -> str:
-    return "".join(w[0] for w in name.replace("-", " ").split() if w.lower() not in _STOP_INITIALS and w[0].isalpha()).upper()
+    return "".join(
+        w[0] for w in name.replace("-", " ").split() if w.lower() not in _STOP_INITIALS and w[0].isalpha()
+    ).upper()
 
 
 def _document_keys(mentions: tuple[Mention, ...], doc_id: str) -> list[str | None]:

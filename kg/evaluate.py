@@ -1,0 +1,203 @@
+"""Scoring a built graph against gold annotations (see docs/GOLD_FORMAT.md).
+
+A graph node carries a gold entity when its label or one of its aliases is one of the entity's aliases
+(case-insensitive). A gold relation is found when an edge of its type, not negated, joins nodes that carry
+its two entities (in its direction unless it is symmetric). Precision counts every such edge between nodes
+that carry gold entities.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from kg.errors import InputError
+
+
+@dataclass(frozen=True, slots=True)
+class Gold:
+    """Gold annotations for a set of documents."""
+
+    documents: tuple[str, ...]
+    entities: dict[str, dict[str, Any]]
+    relations: tuple[tuple[str, str, str, bool], ...]
+    not_relations: tuple[tuple[str, str, str, bool], ...]
+    not_nodes: tuple[str, ...]
+
+
+@dataclass
+class PRF:
+    """True positives, false positives and false negatives, with derived scores."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
+
+
+@dataclass
+class Score:
+    """The result of :func:`score`."""
+
+    entities: PRF = field(default_factory=PRF)
+    entities_by_type: dict[str, PRF] = field(default_factory=lambda: defaultdict(PRF))
+    relations: PRF = field(default_factory=PRF)
+    relations_by_type: dict[str, PRF] = field(default_factory=lambda: defaultdict(PRF))
+    split: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    spurious_nodes: list[str] = field(default_factory=list)
+    forbidden_nodes: list[str] = field(default_factory=list)
+    forbidden_relations: list[str] = field(default_factory=list)
+    missing_relations: list[str] = field(default_factory=list)
+    wrong_relations: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "entities": self.entities.as_dict(),
+            "entities_by_type": {k: v.as_dict() for k, v in sorted(self.entities_by_type.items())},
+            "relations": self.relations.as_dict(),
+            "relations_by_type": {k: v.as_dict() for k, v in sorted(self.relations_by_type.items())},
+            "split": self.split,
+            "merged": self.merged,
+            "spurious_nodes": self.spurious_nodes,
+            "forbidden_nodes": self.forbidden_nodes,
+            "forbidden_relations": self.forbidden_relations,
+            "missing_relations": self.missing_relations,
+            "wrong_relations": self.wrong_relations,
+        }
+
+
+def load_gold(path: str | Path) -> Gold:
+    """Read a gold file.
+
+    Raises:
+        InputError: The file is missing, not JSON, or refers to an undefined entity id.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"gold file not found: '{path}'") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"gold file '{path}' is not valid JSON: {exc}") from None
+    entities = {e["id"]: e for e in data.get("entities", [])}
+
+    def rels(key: str) -> tuple[tuple[str, str, str, bool], ...]:
+        out = []
+        for r in data.get(key, []):
+            for end in (r["subject"], r["object"]):
+                if end not in entities:
+                    raise InputError(f"gold file '{path}': {key} names unknown entity id '{end}'")
+            out.append((r["subject"], r["predicate"], r["object"], bool(r.get("symmetric", False))))
+        return tuple(out)
+
+    return Gold(
+        documents=tuple(data.get("documents", [])),
+        entities=entities,
+        relations=rels("relations"),
+        not_relations=rels("not_relations"),
+        not_nodes=tuple(data.get("not_nodes", [])),
+    )
+
+
+def score(gold: Gold, g: nx.MultiDiGraph) -> Score:
+    """Score graph ``g`` against ``gold``."""
+    result = Score()
+    alias_of: dict[str, set[str]] = defaultdict(set)
+    for gid, e in gold.entities.items():
+        for a in e["aliases"]:
+            alias_of[a.casefold()].add(gid)
+    carries: dict[str, set[str]] = {}
+    for node, d in g.nodes(data=True):
+        names = {d["label"].casefold(), *(a.casefold() for a in d["aliases"])}
+        carries[node] = {gid for n in names for gid in alias_of.get(n, ())}
+        if not carries[node]:
+            result.spurious_nodes.append(d["label"])
+        if len(carries[node]) > 1:
+            result.merged.append(f"{d['label']}: {sorted(carries[node])}")
+        forbidden = {n.casefold() for n in gold.not_nodes} & names
+        if forbidden:
+            result.forbidden_nodes.append(d["label"])
+    nodes_of: dict[str, list[str]] = defaultdict(list)
+    for node, gids in carries.items():
+        for gid in gids:
+            nodes_of[gid].append(node)
+    for gid, e in gold.entities.items():
+        cls = e.get("type", "Actor")
+        found = nodes_of.get(gid, [])
+        if len(found) > 1:
+            result.split.append(f"{gid}: {sorted(g.nodes[n]['label'] for n in found)}")
+        if found:
+            result.entities.tp += 1
+            ok_type = any(g.nodes[n]["type"] == cls for n in found)
+            result.entities_by_type[cls].tp += 1 if ok_type else 0
+            result.entities_by_type[cls].fn += 0 if ok_type else 1
+        else:
+            result.entities.fn += 1
+            result.entities_by_type[cls].fn += 1
+    result.entities.fp = len(result.spurious_nodes)
+    types = Counter(g.nodes[n]["type"] for n in carries if not carries[n])
+    for cls, n in types.items():
+        result.entities_by_type[cls].fp += n
+
+    def key(s: str, p: str, o: str, sym: bool) -> tuple[str, str, str]:
+        return (min(s, o), p, max(s, o)) if sym else (s, p, o)
+
+    symmetric_preds = {p for _, p, _, sym in gold.relations if sym}
+    gold_keys = {key(*r) for r in gold.relations}
+    found_keys: set[tuple[str, str, str]] = set()
+    for s, o, d in g.edges(data=True):
+        if d["negated"]:
+            continue
+        p = d["predicate"]
+        sym = bool(d.get("symmetric")) or p in symmetric_preds
+        pairs = {key(a, p, b, sym) for a in carries[s] for b in carries[o] if a != b}
+        if not pairs:
+            continue
+        hit = pairs & gold_keys
+        if hit:
+            found_keys |= hit
+        else:
+            label = f"{g.nodes[s]['label']} {p} {g.nodes[o]['label']}"
+            result.wrong_relations.append(label)
+            result.relations.fp += 1
+            result.relations_by_type[p].fp += 1
+        if pairs & {key(*r) for r in gold.not_relations}:
+            result.forbidden_relations.append(f"{g.nodes[s]['label']} {p} {g.nodes[o]['label']}")
+    for k in sorted(gold_keys):
+        p = k[1]
+        if k in found_keys:
+            result.relations.tp += 1
+            result.relations_by_type[p].tp += 1
+        else:
+            result.relations.fn += 1
+            result.relations_by_type[p].fn += 1
+            result.missing_relations.append(" ".join(k))
+    return result

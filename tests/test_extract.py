@@ -1,0 +1,105 @@
+"""The ways news states a relation, each on a sentence of its own (real model)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import edges
+
+CASES = [
+    ("active verb", "Israel attacked Hamas on Monday.", ("Israel", "attacked", "Hamas")),
+    (
+        "passive with by",
+        "Abu Bakr al-Baghdadi was killed by American special forces in 2019.",
+        ("United States", "killed", "Abu Bakr al-Baghdadi"),
+    ),
+    (
+        "passive, agent on the instrument",
+        "Hassan Nasrallah was killed in an Israeli airstrike in Beirut.",
+        ("Israel", "killed", "Hassan Nasrallah"),
+    ),
+    (
+        "nominalisation with possessive",
+        "Russia's attack on Ukraine began in February.",
+        ("Russia", "attacked", "Ukraine"),
+    ),
+    (
+        "nominalisation, act of",
+        "Washington condemned Moscow's act of invading Ukraine.",
+        ("Russia", "attacked", "Ukraine"),
+    ),
+    (
+        "strikes against",
+        "Turkey defended its strikes against the PKK.",
+        ("Turkey", "attacked", "Kurdistan Workers' Party"),
+    ),
+    ("role noun", "John Bolton was a fierce critic of the Kremlin.", ("John Bolton", "opposes", "Russia")),
+    ("possessive role noun", "Hungary has long been Russia's ally in Europe.", ("Hungary", "alliedWith", "Russia")),
+    (
+        "apposition, member",
+        "Jane Holt, an analyst at the Brookings Institution, disagreed.",
+        ("Jane Holt", "memberOf", "Brookings Institution"),
+    ),
+    (
+        "apposition, leader",
+        "Germany voted on Sunday. The country's chancellor, Olaf Scholz, spoke later.",
+        ("Olaf Scholz", "leaderOf", "Germany"),
+    ),
+    (
+        "title with demonym",
+        "French President Emmanuel Macron met the press.",
+        ("Emmanuel Macron", "leaderOf", "France"),
+    ),
+    ("reciprocal verb", "India and Pakistan accused each other of shelling.", ("India", "opposes", "Pakistan")),
+    ("reciprocal noun", "The standoff between India and China continued.", ("China", "opposes", "India")),
+    ("coordinated subjects 1", "Britain and France attacked Libya in 2011.", ("United Kingdom", "attacked", "Libya")),
+    ("coordinated subjects 2", "Britain and France attacked Libya in 2011.", ("France", "attacked", "Libya")),
+    ("coordinated objects", "Iran condemned Israel and Saudi Arabia.", ("Iran", "opposes", "Saudi Arabia")),
+    ("capital as government", "Beijing criticised Washington over tariffs.", ("China", "opposes", "United States")),
+    ("pronoun", "Boris Johnson spoke on Monday. He condemned Russia.", ("Boris Johnson", "opposes", "Russia")),
+    (
+        "definite description",
+        "The Taliban took Kabul in August. Pakistan backed the militant group for years.",
+        ("Pakistan", "supports", "Taliban"),
+    ),
+    (
+        "based in",
+        "Human Rights Watch, based in New York, published the report.",
+        ("Human Rights Watch", "locatedIn", "New York"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("pattern", "text", "triple"), CASES, ids=[c[0] for c in CASES])
+def test_pattern(build_texts: Any, pattern: str, text: str, triple: tuple[str, str, str]) -> None:
+    g = build_texts(text)
+    assert triple in edges(g), (pattern, sorted(edges(g)))
+
+
+def test_negation_is_never_a_positive_edge(build_texts: Any) -> None:
+    g = build_texts("Israel did not attack Iran. Egypt never fought Sudan.")
+    assert ("Israel", "attacked", "Iran") not in edges(g)
+    assert ("Israel", "attacked", "Iran") in edges(g, negated=True)
+    assert ("Egypt", "opposes", "Sudan") not in edges(g)
+
+
+def test_hedged_statement_is_flagged_with_lower_confidence(build_texts: Any) -> None:
+    plain = build_texts("Iran attacked Israel.")
+    hedged = build_texts("Iran reportedly attacked Israel.")
+    (p,) = [d for _, _, d in plain.edges(data=True)]
+    (h,) = [d for _, _, d in hedged.edges(data=True)]
+    assert h["hedged"] and not p["hedged"]
+    assert h["confidence"] < p["confidence"]
+
+
+def test_ambiguous_pronoun_is_left_alone(build_texts: Any) -> None:
+    g = build_texts("Joe Biden met Vladimir Putin. He condemned Iran.")
+    assert not any(p == "opposes" and o == "Iran" for _, p, o in edges(g))
+
+
+def test_date_from_the_sentence(build_texts: Any) -> None:
+    g = build_texts("On January 3, 2020, the United States killed Qassem Soleimani.")
+    (d,) = [d for _, _, d in g.edges(data=True) if d["predicate"] == "killed"]
+    assert d["evidence"][0].date == "2020-01-03"
