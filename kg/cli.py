@@ -74,8 +74,19 @@ def version() -> None:
 
 
 def main() -> None:
-    """Entry point of the ``kg`` script."""
-    app()
+    """Entry point of the ``kg`` script.
+
+    A bug in kg still ends with one line and exit status 2, not a traceback; set ``KG_DEBUG=1`` to see it.
+    """
+    import os
+
+    try:
+        app()
+    except Exception as exc:
+        if os.environ.get("KG_DEBUG"):
+            raise
+        typer.echo(f"kg: internal error: {type(exc).__name__}: {exc} (set KG_DEBUG=1 for details)", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

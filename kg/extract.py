@@ -210,8 +210,14 @@ def _retype_surnames(st: _Doc) -> None:
     surnames = {
         m.name.split()[-1] for m in st.mentions if m.cls == "Person" and m.key is None and len(m.name.split()) > 1
     }
+    votes: dict[str, int] = {}
+    for m in st.mentions:
+        if m.key is None and m.name in surnames:
+            votes[m.name] = votes.get(m.name, 0) + (1 if m.cls == "Person" else -1)
     for i, m in enumerate(st.mentions):
-        if m.key is None and m.cls != "Person" and m.name in surnames:
+        # Only where the model itself calls the bare name a person at least as often as anything else:
+        # "Soleimani" once a place is still him, but "Melbourne" stays a city beside a "Make Melbourne".
+        if m.key is None and m.cls != "Person" and votes.get(m.name, -1) >= 0:
             st.mentions[i] = _retyped(m, "Person")
 
 
@@ -241,7 +247,8 @@ def _collective_mentions(st: _Doc) -> None:
 
 
 def _identity(m: Mention) -> str:
-    return m.key or m.name.split()[-1]
+    words = m.name.split()
+    return m.key or (words[-1] if words else f"#{m.index}")
 
 
 def _referring_mentions(st: _Doc) -> None:
@@ -383,11 +390,12 @@ def _group(tok: Token) -> list[Token]:
     return [tok, *tok.conjuncts]
 
 
-def _actors(st: _Doc, toks: Iterable[Token]) -> list[tuple[int, bool]]:
+def _actors(st: _Doc, toks: Iterable[Token], expand: bool = True) -> list[tuple[int, bool]]:
+    """Actor mentions of ``toks``; with ``expand``, of their coordinated tokens too ("X and Y attacked")."""
     out: list[tuple[int, bool]] = []
     seen: set[int] = set()
     for t in toks:
-        for g in _group(t):
+        for g in _group(t) if expand else [t]:
             for idx in _denote(st, g):
                 if idx not in seen:
                     seen.add(idx)
@@ -629,7 +637,13 @@ def _role_rules(st: _Doc, n: Token) -> list[_Found]:
     objs_toks += mods
     if rule == "role-title":
         # "Iraqi Prime Minister X": the country may hang off the person rather than the title.
-        objs_toks += [c for c in n.head.children if c.dep_ in ("amod", "compound", "nmod", "poss") and c.i < n.i]
+        objs_toks += [
+            c
+            for c in n.head.children
+            if c.dep_ in ("amod", "compound", "nmod", "poss")
+            and c.i < n.i
+            and not any(t.pos_ in ("CCONJ", "PUNCT") for t in st.doc[c.i + 1 : n.i])  # not across "X and Y"
+        ]
     name = rel.name
     neutral = st.onto.word_list("NeutralRoleModifiers")
     if rel.qualified:
@@ -639,7 +653,8 @@ def _role_rules(st: _Doc, n: Token) -> list[_Found]:
             name = rel.qualified  # "military leader", "deputy leader": a member, not the leader
             break
     objs = _actors(st, objs_toks)
-    subs = _actors(st, holders)
+    # A title or apposition belongs to the one name it is attached to, not to that name's conjuncts.
+    subs = _actors(st, holders, expand=rule not in ("role-title", "role-apposition"))
     out = []
     for s, o, ind in _pairs(subs, objs):
         out.append(_Found(s, name, o, rule, n, ind))
@@ -694,14 +709,19 @@ def _place_rules(st: _Doc, tok: Token) -> list[_Found]:
         return []
     out: list[_Found] = []
     idx = st.tok2m.get(tok.i)
+    if idx is not None and st.mentions[idx].kind != "name":
+        idx = None  # the place rules read names only
     if idx is not None and tok.dep_ in ("appos", "npadvmod") and tok.head.i in st.tok2m:
         inner = st.mentions[st.tok2m[tok.head.i]]
         outer = st.mentions[idx]
         comma = any(t.text == "," for t in st.doc[tok.head.i : tok.i])
+        # "Istanbul, Turkey" or "Austin, Texas"; two regions side by side are more often a list.
+        outer_ok = ("Country", "Region") if inner.cls == "City" else ("Country",)
         if (
             comma
+            and inner.kind == "name"
             and inner.cls in ("City", "Region")
-            and outer.cls in ("Country", "Region")
+            and outer.cls in outer_ok
             and inner.index != outer.index
         ):
             out.append(_Found(inner.index, rel.name, outer.index, "place-apposition", tok, False))

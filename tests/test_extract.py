@@ -103,3 +103,31 @@ def test_date_from_the_sentence(build_texts: Any) -> None:
     g = build_texts("On January 3, 2020, the United States killed Qassem Soleimani.")
     (d,) = [d for _, _, d in g.edges(data=True) if d["predicate"] == "killed"]
     assert d["evidence"][0].date == "2020-01-03"
+
+
+def test_titles_do_not_spread_over_coordination(build_texts: Any) -> None:
+    g = build_texts(
+        "The call was seconded by German Chancellor Angela Merkel and British Prime Minister Boris Johnson."
+    )
+    e = edges(g)
+    assert ("Angela Merkel", "leaderOf", "Germany") in e and ("Boris Johnson", "leaderOf", "United Kingdom") in e
+    assert ("Boris Johnson", "leaderOf", "Germany") not in e and (
+        "Angela Merkel",
+        "leaderOf",
+        "United Kingdom",
+    ) not in e
+
+
+def test_member_of_never_points_at_a_person(build_texts: Any) -> None:
+    g = build_texts("Former Trump adviser Steve Bannon spoke to reporters about Donald Trump.")
+    assert not any(p == "memberOf" and o == "Donald Trump" for _, p, o in edges(g))
+
+
+def test_regions_in_a_list_are_not_located_in_each_other(build_texts: Any) -> None:
+    g = build_texts("He announced a security plan for the Persian Gulf, the Gulf of Oman and the Strait of Hormuz.")
+    assert not any(p == "locatedIn" for _, p, _ in edges(g))
+
+
+def test_city_comma_country(build_texts: Any) -> None:
+    g = build_texts("Khashoggi was murdered in the Saudi consulate in Istanbul, Turkey.")
+    assert ("Istanbul", "locatedIn", "Turkey") in edges(g)
