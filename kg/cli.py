@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from kg.pipeline import BuildResult
 
 app = typer.Typer(
     name="kg",
@@ -31,27 +35,42 @@ def build(
     ] = None,
     n_process: Annotated[int, typer.Option("--n-process", "-n", help="Parser processes.", min=1)] = 1,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Documents per batch.", min=1)] = 32,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="Also add the documents to this persistent store (created if new)."),
+    ] = None,
+    formats: Annotated[
+        str,
+        typer.Option("--format", "-f", help="Extra graph files, comma-separated: nt, trig, nq, jsonld, graphml, gexf."),
+    ] = "",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
     """Build graph.ttl, graph.html, entities.jsonl and relations.jsonl from INPUTS."""
     from kg.errors import KGError
-    from kg.pipeline import Settings, build_graph, write_outputs
+    from kg.export import format_for, write_graph
+    from kg.pipeline import Settings, build_graph, build_into_store, write_outputs
 
     settings = Settings(model=model, n_process=n_process, batch_size=batch_size)
     try:
+        extra = [format_for("", f.strip()) for f in formats.split(",") if f.strip()]
+
+        def run(progress: Callable[[int, int], None] | None) -> BuildResult:
+            if store is not None:
+                return build_into_store(inputs, store, settings, progress)
+            return build_graph(inputs, settings, progress)
+
         if quiet or not sys.stderr.isatty():
-            result = build_graph(inputs, settings)
+            result = run(None)
         else:
             from rich.progress import Progress
 
             with Progress(transient=True) as bar:
                 task = bar.add_task("parsing", total=None)
-
-                def tick(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
-
-                result = build_graph(inputs, settings, tick)
+                result = run(lambda done, total: bar.update(task, completed=done, total=total))
         written = write_outputs(result, out)
+        for ext in extra:
+            write_graph(result.graph, out / f"graph{ext}")
+            written.append(out / f"graph{ext}")
     except KGError as exc:
         _fail(str(exc))
         return
@@ -63,6 +82,112 @@ def build(
         )
         for path in written:
             typer.echo(f"  wrote {path}")
+        if store is not None:
+            typer.echo(f"  store {store}: {len(result.articles)} documents in all")
+
+
+@app.command()
+def query(
+    source: Annotated[Path, typer.Argument(help="Graph file (.ttl, .nt, .trig, .nq, .jsonld), build folder or store.")],
+    sparql: Annotated[str, typer.Argument(help="A SPARQL query, or a .rq file.")],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE binds ?NAME to a string (repeatable).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv, tsv or json.")] = "table",
+) -> None:
+    """Run a SPARQL query and print its results."""
+    from kg.errors import KGError
+    from kg.query import open_source, read_query, run_query, serialize_rows
+
+    if fmt not in ("table", "csv", "tsv", "json"):
+        _fail(f"[E601] unknown result format '{fmt}'; valid: table, csv, tsv, json")
+    params: dict[str, str] = {}
+    for item in param or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            _fail(f"[E602] bad --param '{item}': write NAME=VALUE")
+        params[name.strip()] = value
+    try:
+        result = run_query(open_source(source), read_query(sparql), params)
+    except KGError as exc:
+        _fail(str(exc))
+        return
+    if result.kind == "graph":
+        import pyoxigraph as ox
+
+        typer.echo((ox.serialize(result.raw, format=ox.RdfFormat.TURTLE) or b"").decode("utf-8"), nl=False)
+    elif fmt != "table":
+        typer.echo(serialize_rows(result, fmt), nl=False)
+    elif result.kind == "ask":
+        typer.echo("yes" if result.boolean else "no")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*result.variables, show_lines=False)
+        for row in result.rows:
+            table.add_row(*["" if v is None else v for v in row])
+        Console().print(table)
+        typer.echo(f"{len(result.rows)} rows")
+
+
+@app.command()
+def validate(
+    graph: Annotated[Path, typer.Argument(help="An RDF file written by kg (.ttl, .nt, .trig, .nq, .jsonld).")],
+) -> None:
+    """Check a graph against kg's SHACL shapes; exit status 1 if it does not conform."""
+    from kg.errors import KGError
+    from kg.validate import load_rdf
+    from kg.validate import validate as run_validation
+
+    try:
+        report = run_validation(load_rdf(graph))
+    except KGError as exc:
+        _fail(str(exc))
+        return
+    if report.conforms:
+        typer.echo(f"{graph}: conforms to kg's SHACL shapes")
+        return
+    typer.echo(report.text)
+    typer.echo(f"{graph}: {report.violations} violations", err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def serve(
+    source: Annotated[Path, typer.Argument(help="A store (kg build --store), a build folder or a graph file.")],
+    port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 7878,
+    host: Annotated[str, typer.Option("--host", help="Address to bind (loopback by default).")] = "127.0.0.1",
+) -> None:
+    """Serve SOURCE read-only as a SPARQL 1.1 endpoint at http://HOST:PORT/query until Ctrl-C."""
+    from kg.errors import KGError
+    from kg.serve import serve as run_server
+
+    typer.echo(f"SPARQL endpoint: http://{host}:{port}/query (Ctrl-C stops)", err=True)
+    try:
+        code = run_server(source, host, port)
+    except KGError as exc:
+        _fail(str(exc))
+        return
+    raise typer.Exit(code=code)
+
+
+@app.command()
+def export(
+    source: Annotated[Path, typer.Argument(help="A store, a build folder or a graph file.")],
+    dest: Annotated[Path, typer.Argument(help="Output file; its extension picks the format unless --format.")],
+    fmt: Annotated[str | None, typer.Option("--format", help="turtle, ntriples, trig, nquads, json-ld.")] = None,
+) -> None:
+    """Convert SOURCE to another RDF format (TriG and N-Quads keep one named graph per document)."""
+    from kg.errors import KGError
+    from kg.query import export_rdf
+
+    try:
+        export_rdf(source, dest, fmt)
+    except KGError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"wrote {dest}")
 
 
 @app.command()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -18,6 +19,7 @@ from rdflib.namespace import DCTERMS, PROV, SKOS
 from rdflib.term import Node
 
 from kg.build import edge_statements, node_record
+from kg.errors import UnknownFormatError
 from kg.iri import document_iri, short_hash
 from kg.ontology import ID_BASE, KG, ONTOLOGY_IRI
 
@@ -29,46 +31,67 @@ def assertion_iri(s_iri: str, predicate: str, o_iri: str, doc_id: str, start: in
     return ASSERTION[short_hash(s_iri, predicate, o_iri, doc_id, start, end, rule)]
 
 
-def to_rdf(g: nx.MultiDiGraph) -> Graph:
-    """The graph as an rdflib ``Graph``."""
-    rdf = Graph()
+ENTITIES_GRAPH = URIRef(f"{ID_BASE}graph/entities")
+
+#: Output formats by file extension: (name, rdflib serializer or "graphml"/"gexf", keeps named graphs).
+FORMATS: dict[str, tuple[str, str, bool]] = {
+    ".ttl": ("turtle", "turtle", False),
+    ".nt": ("ntriples", "nt", False),
+    ".trig": ("trig", "trig", True),
+    ".nq": ("nquads", "nquads", True),
+    ".jsonld": ("json-ld", "json-ld", True),
+    ".graphml": ("graphml", "graphml", False),
+    ".gexf": ("gexf", "gexf", False),
+}
+
+
+def _bind(rdf: Graph) -> None:
     rdf.bind("kg", KG._NS)
     rdf.bind("skos", SKOS)
     rdf.bind("prov", PROV)
     rdf.bind("dcterms", DCTERMS)
-    rdf.bind("entity", Namespace(f"{ID_BASE}name/"))
+    rdf.bind("name", Namespace(f"{ID_BASE}name/"))
     rdf.bind("country", Namespace(f"{ID_BASE}country/"))
     rdf.bind("actor", Namespace(f"{ID_BASE}actor/"))
     rdf.bind("doc", Namespace(f"{ID_BASE}doc/"))
     rdf.bind("assertion", ASSERTION)
+
+
+def quads(g: nx.MultiDiGraph) -> Iterator[tuple[Node, Node, Node, URIRef]]:
+    """Every statement of the graph with the named graph it belongs to.
+
+    Each document's graph (named by the document's IRI) holds the document's description, the assertions
+    made from it and the direct triples they support; the entities graph holds what is known of each
+    entity across the corpus (class, labels, mention count, documents).
+    """
     for doc_id, meta in sorted(g.graph.get("documents", {}).items()):
         doc_node = URIRef(document_iri(doc_id))
-        rdf.add((doc_node, RDF.type, KG.Document))
-        rdf.add((doc_node, DCTERMS.identifier, Literal(doc_id)))
+        yield doc_node, RDF.type, KG.Document, doc_node
+        yield doc_node, DCTERMS.identifier, Literal(doc_id), doc_node
         if meta.get("title"):
-            rdf.add((doc_node, DCTERMS.title, Literal(meta["title"])))
+            yield doc_node, DCTERMS.title, Literal(meta["title"]), doc_node
         if meta.get("date"):
-            rdf.add((doc_node, DCTERMS.date, _date_literal(meta["date"])))
+            yield doc_node, DCTERMS.date, _date_literal(meta["date"]), doc_node
         if meta.get("url"):
-            rdf.add((doc_node, DCTERMS.source, Literal(meta["url"], datatype=XSD.anyURI)))
+            yield doc_node, DCTERMS.source, Literal(meta["url"], datatype=XSD.anyURI), doc_node
     for _key, data in sorted(g.nodes(data=True)):
         n = URIRef(data["iri"])
-        rdf.add((n, RDF.type, term(data["type"])))
-        rdf.add((n, RDFS.label, Literal(data["label"])))
-        rdf.add((n, SKOS.prefLabel, Literal(data["label"])))
+        yield n, RDF.type, term(data["type"]), ENTITIES_GRAPH
+        yield n, RDFS.label, Literal(data["label"]), ENTITIES_GRAPH
+        yield n, SKOS.prefLabel, Literal(data["label"]), ENTITIES_GRAPH
         for alias in data["aliases"]:
             if alias != data["label"]:
-                rdf.add((n, SKOS.altLabel, Literal(alias)))
-        rdf.add((n, KG.mentionCount, Literal(data["mentions"])))
+                yield n, SKOS.altLabel, Literal(alias), ENTITIES_GRAPH
+        yield n, KG.mentionCount, Literal(data["mentions"]), ENTITIES_GRAPH
         for doc_id in data["documents"]:
-            rdf.add((n, KG.mentionedIn, URIRef(document_iri(doc_id))))
+            yield n, KG.mentionedIn, URIRef(document_iri(doc_id)), ENTITIES_GRAPH
     for s, o, d, pv in edge_statements(g):
         s_iri, o_iri = URIRef(g.nodes[s]["iri"]), URIRef(g.nodes[o]["iri"])
         p = term(d["predicate"])
-        if not d["negated"]:
-            rdf.add((s_iri, p, o_iri))
-        a = assertion_iri(str(s_iri), d["predicate"], str(o_iri), pv.doc_id, pv.start, pv.end, pv.rule)
         doc = URIRef(document_iri(pv.doc_id))
+        if not d["negated"]:
+            yield s_iri, p, o_iri, doc
+        a = assertion_iri(str(s_iri), d["predicate"], str(o_iri), pv.doc_id, pv.start, pv.end, pv.rule)
         triples: tuple[tuple[Node, Node, Node], ...] = (
             (a, RDF.type, KG.Assertion),
             (a, RDF.subject, s_iri),
@@ -86,13 +109,96 @@ def to_rdf(g: nx.MultiDiGraph) -> Graph:
             (a, KG.hedged, Literal(pv.hedged)),
             (a, KG.rule, Literal(pv.rule)),
         )
-        for triple in triples:
-            rdf.add(triple)
+        for t in triples:
+            yield (*t, doc)
         if pv.date:
-            rdf.add((a, DCTERMS.date, _date_literal(pv.date)))
+            yield a, DCTERMS.date, _date_literal(pv.date), doc
         if pv.date_text:
-            rdf.add((a, KG.dateText, Literal(pv.date_text)))
+            yield a, KG.dateText, Literal(pv.date_text), doc
+
+
+def to_rdf(g: nx.MultiDiGraph) -> Graph:
+    """The graph as one rdflib ``Graph`` (the union of all named graphs)."""
+    rdf = Graph()
+    _bind(rdf)
+    for s, p, o, _ctx in quads(g):
+        rdf.add((s, p, o))
     return rdf
+
+
+def nquads(g: nx.MultiDiGraph) -> str:
+    """The graph as N-Quads text, one named graph per document (see :func:`quads`)."""
+    return "".join(f"{s.n3()} {p.n3()} {o.n3()} {c.n3()} .\n" for s, p, o, c in quads(g))
+
+
+def format_for(path: str | Path, fmt: str | None = None) -> str:
+    """The extension (``.ttl``, ``.trig`` ...) of the format named by ``fmt`` or by ``path``'s extension.
+
+    Raises:
+        UnknownFormatError: Neither names a format kg writes.
+    """
+    if fmt:
+        wanted = fmt.lower().lstrip(".")
+        for ext, (name, _ser, _ds) in FORMATS.items():
+            if wanted in (name, ext[1:]):
+                return ext
+        raise UnknownFormatError(
+            f"unknown output format '{fmt}'; valid: {', '.join(sorted(v[0] for v in FORMATS.values()))}"
+        )
+    ext = Path(path).suffix.lower()
+    if ext not in FORMATS:
+        raise UnknownFormatError(
+            f"cannot tell the format of '{path}' from its extension; valid: {', '.join(sorted(FORMATS))} or --format"
+        )
+    return ext
+
+
+def write_graph(g: nx.MultiDiGraph, path: str | Path, fmt: str | None = None) -> None:
+    """Write ``g`` to ``path`` in the format its extension (or ``fmt``) names."""
+    ext = format_for(path, fmt)
+    _name, serializer, keeps_graphs = FORMATS[ext]
+    if serializer == "graphml":
+        nx.write_graphml(flat_graph(g), path)
+    elif serializer == "gexf":
+        nx.write_gexf(flat_graph(g), path)
+    elif keeps_graphs:
+        import pyoxigraph as ox
+
+        target = ox.RdfFormat.from_extension(ext.lstrip("."))
+        parsed = ox.parse(nquads(g).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        ox.serialize(parsed, output=str(path), format=target)
+    else:
+        to_rdf(g).serialize(destination=str(path), format=serializer, encoding="utf-8")
+
+
+def flat_graph(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy of ``g`` with only scalar attributes, as GraphML and GEXF need (lists joined with " | ")."""
+    flat = nx.MultiDiGraph()
+    for key, d in g.nodes(data=True):
+        flat.add_node(
+            key,
+            label=d["label"],
+            type=d["type"],
+            iri=d["iri"],
+            aliases=" | ".join(d["aliases"]),
+            mentions=d["mentions"],
+            documents=" | ".join(d["documents"]),
+        )
+    for s, o, k, d in g.edges(keys=True, data=True):
+        flat.add_edge(
+            s,
+            o,
+            key=k,
+            label=d["predicate"],
+            predicate=d["predicate"],
+            negated=d["negated"],
+            hedged=d["hedged"],
+            confidence=float(d["confidence"]),
+            statements=len(d["evidence"]),
+            documents=" | ".join(d["documents"]),
+            sentence=d["evidence"][0].sentence,
+        )
+    return flat
 
 
 def term(name: str) -> URIRef:

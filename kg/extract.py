@@ -839,8 +839,10 @@ def _emit(st: _Doc, f: _Found) -> RelationMention | None:
     # Arguments reached through a pronoun are reported at the pronoun: it is in this sentence.
     start = min(trig_start, subj.start, obj.start) if subj.sentence == obj.sentence else trig_start
     end = max(trig_end, subj.end, obj.end) if subj.sentence == obj.sentence else trig_end
-    sent_start = sent.start_char
-    sent_end = sent.end_char
+    # Trailing newlines belong to the sentence in spaCy; in the original text they may hide a blanked caption.
+    words = [t for t in sent if not t.is_space]
+    sent_start = words[0].idx if words else sent.start_char
+    sent_end = words[-1].idx + len(words[-1].text) if words else sent.end_char
     start, end = max(min(start, end), 0), max(start, end)
     text = st.article.text
     return RelationMention(

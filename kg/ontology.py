@@ -54,6 +54,10 @@ class KG(DefinedNamespace):
     leaderOf: URIRef
     memberOf: URIRef
     locatedIn: URIRef
+    killedBy: URIRef
+    hasLeader: URIRef
+    hasMember: URIRef
+    supportedBy: URIRef
     # lexicon annotation properties
     spacyLabel: URIRef
     headNoun: URIRef

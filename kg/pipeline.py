@@ -7,6 +7,7 @@ build never leaves half-written files.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -21,7 +22,7 @@ from kg.build import build_graph as assemble
 from kg.errors import InputError, OutputError, SettingsError
 from kg.ingest import article_from_text, load_articles
 from kg.ontology import load_ontology
-from kg.records import Article, BuildStats
+from kg.records import Article, BuildStats, DocumentExtraction
 from kg.resolve import Resolver
 
 #: Called after each document with (documents done, documents in all).
@@ -45,6 +46,7 @@ class Settings:
     n_process: int = 1
     batch_size: int = 32
     ontology_dir: Path | None = None
+    keep_extractions: bool = False
 
     def check(self) -> None:
         """Raise :class:`SettingsError` for out-of-range values."""
@@ -61,6 +63,7 @@ class BuildResult:
     graph: nx.MultiDiGraph
     stats: BuildStats
     articles: dict[str, Article] = field(default_factory=dict)
+    new_extractions: list[DocumentExtraction] = field(default_factory=list)
 
 
 Source = str | os.PathLike[str] | Article
@@ -111,8 +114,38 @@ def build_graph(
     """
     settings = settings or Settings()
     settings.check()
-    t0 = time.perf_counter()
+    return _run(_articles(sources), settings, progress)
+
+
+def build_into_store(
+    sources: Sequence[Source] | Source,
+    store_dir: str | os.PathLike[str],
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Add ``sources`` to the store in ``store_dir`` and return the graph of everything it now holds.
+
+    Documents already in the store with the same id are replaced, so adding one twice changes nothing.
+    """
+    from kg.store import GraphStore
+
+    settings = dataclasses.replace(settings or Settings(), keep_extractions=True)
+    settings.check()
+    store = GraphStore(store_dir)
     articles = _articles(sources)
+    previous = list(store.extractions(exclude={a.id for a in articles}))
+    result = _run(articles, settings, progress, previous=previous)
+    store.save(result.new_extractions, result.graph)
+    return result
+
+
+def _run(
+    articles: list[Article],
+    settings: Settings,
+    progress: Progress | None,
+    previous: Sequence[DocumentExtraction] = (),
+) -> BuildResult:
+    t0 = time.perf_counter()
     ontology = load_ontology(settings.ontology_dir)
     t_ingest = time.perf_counter()
     from kg.extract import extract_document
@@ -121,6 +154,9 @@ def build_graph(
     nlp = load_pipeline(settings.model, settings.ontology_dir)
     t_model = time.perf_counter()
     resolver = Resolver(ontology)
+    for old in previous:
+        resolver.add(old)
+    keep: list[DocumentExtraction] = []
     sentences = tokens = mentions = relations = 0
     extract_seconds = 0.0
     for done, (doc, article) in enumerate(
@@ -130,6 +166,8 @@ def build_graph(
         ex = extract_document(doc, article, ontology)
         del doc  # only the extraction's small records outlive this loop
         resolver.add(ex)
+        if settings.keep_extractions:
+            keep.append(ex)
         extract_seconds += time.perf_counter() - te
         sentences += ex.sentences
         tokens += ex.tokens
@@ -139,7 +177,8 @@ def build_graph(
             progress(done, len(articles))
     t_parse = time.perf_counter()
     entities, rels = resolver.result()
-    by_id = {a.id: a for a in articles}
+    by_id = {ex.article.id: ex.article for ex in previous}
+    by_id.update((a.id, a) for a in articles)
     graph = assemble(entities, rels, ontology, by_id, model_name(nlp))
     t_end = time.perf_counter()
     stats = BuildStats(
@@ -160,7 +199,7 @@ def build_graph(
             "resolve_and_build": round(t_end - t_parse, 3),
         },
     )
-    return BuildResult(graph=graph, stats=stats, articles=by_id)
+    return BuildResult(graph=graph, stats=stats, articles=by_id, new_extractions=keep)
 
 
 def write_outputs(result: BuildResult, out_dir: str | os.PathLike[str], title: str = "kg graph") -> list[Path]:

@@ -41,7 +41,9 @@ def nlp() -> Any:
 def seed_result() -> Any:
     from kg.pipeline import build_graph
 
-    return build_graph([SEED])
+    result = build_graph([SEED])
+    assert_valid(result.graph)
+    return result
 
 
 @pytest.fixture(scope="session")
@@ -62,9 +64,20 @@ def build_texts(nlp: Any, ontology: Any) -> Callable[..., Any]:
         articles = [Article(id=f"t{i}", text=t) for i, t in enumerate(texts)]
         extractions = [extract_document(d, a, ontology) for d, a in parse(nlp, articles, ontology)]
         entities, relations = resolve(extractions, ontology)
-        return build_graph(entities, relations, ontology, {a.id: a for a in articles})
+        graph = build_graph(entities, relations, ontology, {a.id: a for a in articles})
+        assert_valid(graph)
+        return graph
 
     return run
+
+
+def assert_valid(graph: Any) -> None:
+    """Every graph the tests build must pass kg's SHACL shapes."""
+    from kg.export import to_rdf
+    from kg.validate import validate
+
+    report = validate(to_rdf(graph))
+    assert report.conforms, report.text
 
 
 def edges(g: Any, *, negated: bool | None = False) -> set[tuple[str, str, str]]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from kg.evaluate import load_gold, score
-from tests.conftest import TEST_DATA
+from tests.conftest import TEST_DATA, assert_valid
 
 GOLD = TEST_DATA / "gold" / "gold.json"
 
@@ -26,6 +26,7 @@ def gold_results() -> Any:
 
     gold = load_gold(GOLD)
     graph = build_graph([GOLD.parent / d for d in gold.documents]).graph
+    assert_valid(graph)
     return gold, graph, score(gold, graph)
 
 

@@ -95,6 +95,13 @@ def test_evidence_offsets_point_at_the_sentence(seed_graph: Any) -> None:
     assert n >= 8
 
 
+def test_evidence_sentences_hold_no_captions_or_widgets(seed_graph: Any) -> None:
+    for _s, _o, d in seed_graph.edges(data=True):
+        for pv in d["evidence"]:
+            assert "Getty" not in pv.sentence and "Share this article" not in pv.sentence, pv.sentence
+            assert "\n" not in pv.sentence
+
+
 def test_killing_evidence_is_the_drone_strike_or_the_act_of_killing(seed_graph: Any) -> None:
     text = SEED.read_text(encoding="utf-8")
     found = [
