@@ -67,6 +67,7 @@ def quads(g: nx.MultiDiGraph) -> Iterator[tuple[Node, Node, Node, URIRef]]:
     for doc_id, meta in sorted(g.graph.get("documents", {}).items()):
         doc_node = URIRef(document_iri(doc_id))
         yield doc_node, RDF.type, KG.Document, doc_node
+        yield doc_node, RDF.type, PROV.Entity, doc_node  # explicit, so PROV-O queries need no reasoner
         yield doc_node, DCTERMS.identifier, Literal(doc_id), doc_node
         if meta.get("title"):
             yield doc_node, DCTERMS.title, Literal(meta["title"]), doc_node
@@ -94,6 +95,7 @@ def quads(g: nx.MultiDiGraph) -> Iterator[tuple[Node, Node, Node, URIRef]]:
         a = assertion_iri(str(s_iri), d["predicate"], str(o_iri), pv.doc_id, pv.start, pv.end, pv.rule)
         triples: tuple[tuple[Node, Node, Node], ...] = (
             (a, RDF.type, KG.Assertion),
+            (a, RDF.type, PROV.Entity),
             (a, RDF.subject, s_iri),
             (a, RDF.predicate, p),
             (a, RDF.object, o_iri),

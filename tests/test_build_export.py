@@ -113,3 +113,11 @@ def test_jsonl_lines() -> None:
     (r,) = [json.loads(line) for line in relation_lines(g)]
     assert r["subject"]["label"] == "United States" and r["predicate"] == "killed" and r["document"] == "a"
     assert set(r) >= {"sentence", "start", "end", "confidence", "negated", "hedged", "date"}
+
+
+def test_documents_and_assertions_are_prov_entities() -> None:
+    g = graph([Relation("country/USA", "killed", "name/jane roe", pv(3))])
+    q = """PREFIX prov: <http://www.w3.org/ns/prov#>
+           PREFIX kg: <https://w3id.org/kg-news/ontology#>
+           SELECT ?x WHERE { ?x a prov:Entity }"""
+    assert len(list(to_rdf(g).query(q))) == 2  # the document and the assertion
