@@ -190,6 +190,106 @@ def export(
     typer.echo(f"wrote {dest}")
 
 
+@app.command(name="eval")
+def evaluate(
+    gold: Annotated[Path, typer.Argument(help="Gold annotation file (JSON, see docs/GOLD_FORMAT.md).")],
+    graph: Annotated[Path, typer.Argument(help="A `kg build` output folder or a graph file it wrote.")],
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Score a built graph against gold annotations: P/R/F1 per type, and entity-resolution errors."""
+    import json
+
+    from kg.errors import KGError
+    from kg.evaluate import load_gold, load_graph, score
+
+    if fmt not in ("table", "json"):
+        _fail(f"[E603] unknown format '{fmt}'; valid: table, json")
+    try:
+        result = score(load_gold(gold), load_graph(graph))
+    except KGError as exc:
+        _fail(str(exc))
+        return
+    if fmt == "json":
+        typer.echo(json.dumps(result.as_dict(), indent=1, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("", "type", "P", "R", "F1", "tp", "fp", "fn", title=f"{graph} against {gold}")
+    rows = [("entities", "all", result.entities)]
+    rows += [("entities", k, v) for k, v in sorted(result.entities_by_type.items())]
+    rows += [("relations", "all", result.relations)]
+    rows += [("relations", k, v) for k, v in sorted(result.relations_by_type.items())]
+    for what, kind, prf in rows:
+        table.add_row(
+            what,
+            kind,
+            f"{prf.precision:.3f}",
+            f"{prf.recall:.3f}",
+            f"{prf.f1:.3f}",
+            str(prf.tp),
+            str(prf.fp),
+            str(prf.fn),
+        )
+    console = Console()
+    console.print(table)
+    for title, items in (
+        ("gold actors split over several nodes", result.split),
+        ("nodes that merge different gold actors", result.merged),
+        ("nodes that should not exist", result.spurious_nodes + result.forbidden_nodes),
+        ("negated statements shown as positive edges", result.forbidden_relations),
+        ("missing relations", result.missing_relations),
+        ("wrong relations", result.wrong_relations),
+    ):
+        if items:
+            console.print(f"[bold]{title}[/bold] ({len(items)}): " + "; ".join(items))
+
+
+@app.command()
+def conll04(
+    path: Annotated[Path, typer.Argument(help="A CoNLL04 split in JSONL (../shared/data/conll04/dev.jsonl).")],
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N sentences.", min=1)] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="spaCy model.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Score kg on CoNLL04: relation and entity P/R/F1, micro and per type (standard strict criterion)."""
+    import json
+
+    from kg.conll04 import evaluate as run_conll04
+    from kg.errors import KGError
+
+    try:
+        result = run_conll04(path, limit, model)
+    except KGError as exc:
+        _fail(str(exc))
+        return
+    if fmt == "json":
+        typer.echo(json.dumps(result, indent=1))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        "", "type", "P", "R", "F1", "tp", "fp", "fn", title=f"CoNLL04 {path} ({result['sentences']} sentences)"
+    )
+    rows = [("relations", "micro", result["relations"])]
+    rows += [("relations", k, v) for k, v in result["relations_by_type"].items()]
+    rows += [("entities", "micro (no Other)", result["entities_without_other"])]
+    rows += [("entities", k, v) for k, v in result["entities_by_type"].items()]
+    for what, kind, d in rows:
+        table.add_row(
+            what,
+            kind,
+            f"{d['precision']:.3f}",
+            f"{d['recall']:.3f}",
+            f"{d['f1']:.3f}",
+            str(d["tp"]),
+            str(d["fp"]),
+            str(d["fn"]),
+        )
+    Console().print(table)
+
+
 @app.command()
 def version() -> None:
     """Print kg's version."""

@@ -201,3 +201,53 @@ def score(gold: Gold, g: nx.MultiDiGraph) -> Score:
             result.relations_by_type[p].fn += 1
             result.missing_relations.append(" ".join(k))
     return result
+
+
+def load_graph(path: str | Path) -> nx.MultiDiGraph:
+    """A graph to score: a build folder (entities.jsonl, relations.jsonl) or an RDF file kg wrote.
+
+    Raises:
+        InputError: Neither a build folder nor a readable RDF file.
+    """
+    from kg.ontology import load_ontology
+
+    onto = load_ontology()
+    path = Path(path)
+    g = nx.MultiDiGraph()
+    if path.is_dir():
+        ents, rels = path / "entities.jsonl", path / "relations.jsonl"
+        if not (ents.is_file() and rels.is_file()):
+            raise InputError(f"'{path}' has no entities.jsonl and relations.jsonl (is it a `kg build` output folder?)")
+        for line in ents.read_text(encoding="utf-8").splitlines():
+            e = json.loads(line)
+            g.add_node(e["iri"], label=e["label"], aliases=e["aliases"], type=e["type"])
+        for line in rels.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            p = r["predicate"]
+            sym = onto.relations[p].symmetric if p in onto.relations else False
+            g.add_edge(
+                r["subject"]["iri"],
+                r["object"]["iri"],
+                key=(p, r["negated"]),
+                predicate=p,
+                negated=r["negated"],
+                symmetric=sym,
+            )
+        return g
+    from rdflib import RDF, RDFS, URIRef
+    from rdflib.namespace import SKOS
+
+    from kg.ontology import KG, ONTOLOGY_IRI
+    from kg.validate import load_rdf
+
+    rdf = load_rdf(path)
+    for node in set(rdf.subjects(KG.mentionCount, None)):
+        types = [str(t)[len(ONTOLOGY_IRI) :] for t in rdf.objects(node, RDF.type) if str(t).startswith(ONTOLOGY_IRI)]
+        label = str(rdf.value(node, RDFS.label) or node)
+        aliases = sorted({label, *(str(a) for a in rdf.objects(node, SKOS.altLabel))})
+        g.add_node(str(node), label=label, aliases=aliases, type=types[0] if types else "Actor")
+    for name, rel in onto.relations.items():
+        for s, o in rdf.subject_objects(URIRef(ONTOLOGY_IRI + name)):
+            if str(s) in g and str(o) in g:
+                g.add_edge(str(s), str(o), key=name, predicate=name, negated=False, symmetric=rel.symmetric)
+    return g

@@ -61,6 +61,9 @@ _RULE_WEIGHT = {
     "place-apposition": 0.85,
     "place-based-in": 0.9,
     "org-in-place": 0.6,
+    "person-of-place": 0.9,
+    "person-of-org": 0.8,
+    "verb-place": 0.9,
 }
 _INDIRECT = 0.9  # an argument reached through a pronoun or a definite description
 _HEDGED = 0.6
@@ -452,7 +455,11 @@ def _is_passive(v: Token) -> bool:
 def _verb_keys(v: Token) -> list[str]:
     lemma = v.lemma_.lower()
     keys = [f"{lemma} {c.lower_}" for c in v.children if c.dep_ in ("prt", "acomp", "oprd", "advmod")]
-    return [*keys, lemma]
+    # "shot to death", "beaten to death": the phrase, not the bare verb, says what happened.
+    keys += [
+        f"{lemma} {c.lower_} {p.lower_}" for c in v.children if c.dep_ == "prep" for p in c.children if p.dep_ == "pobj"
+    ]
+    return [*sorted(keys, key=len, reverse=True), lemma]
 
 
 def _relation_for(st: _Doc, keys: list[str], attr: str) -> tuple[RelationType, str] | None:
@@ -492,6 +499,7 @@ def _relations(st: _Doc) -> Iterator[RelationMention]:
         if tok.lower_ == "anti":
             found += _anti_rule(st, tok)
         found += _place_rules(st, tok)
+        found += _person_place_rules(st, tok)
         for f in found:
             rm = _emit(st, f)
             if rm is not None:
@@ -515,6 +523,20 @@ def _verb_rules(st: _Doc, v: Token) -> list[_Found]:
     participle = v.tag_ == "VBN" and v.dep_ in ("acl", "amod")
     if rel.name == "locatedIn":
         return []  # "based in" is a place rule
+    if onto.fits("Place", rel.range) and not onto.fits("Person", rel.range):
+        # "X lives in Y", "X was born in Y": the place comes with a preposition, the subject is the person.
+        holders = [c for c in v.children if c.dep_ == "nsubjpass"] or _subjects(st, v)
+        places = [
+            p
+            for c in v.children
+            if c.dep_ == "prep" and c.lower_ in rel.object_preps
+            for p in c.children
+            if p.dep_ == "pobj"
+        ]
+        return [
+            _Found(s, rel.name, o, "verb-place", v, ind)
+            for s, o, ind in _pairs(_actors(st, holders), _actors(st, places))
+        ]
     if _is_passive(v) or participle:
         patients = [c for c in v.children if c.dep_ == "nsubjpass"] or ([v.head] if participle else [])
         agents = [p for c in v.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
@@ -716,7 +738,12 @@ def _place_rules(st: _Doc, tok: Token) -> list[_Found]:
         outer = st.mentions[idx]
         comma = any(t.text == "," for t in st.doc[tok.head.i : tok.i])
         # "Istanbul, Turkey" or "Austin, Texas"; two regions side by side are more often a list.
-        outer_ok = ("Country", "Region") if inner.cls == "City" else ("Country",)
+        # A second GPE the model could not place (typed City) after a comma is a state or province.
+        outer_ok = (
+            ("Country", "Region", "City")
+            if inner.cls == "City" and tok.dep_ == "appos"
+            else (("Country", "Region") if inner.cls == "City" else ("Country",))
+        )
         if (
             comma
             and inner.kind == "name"
@@ -742,10 +769,41 @@ def _place_rules(st: _Doc, tok: Token) -> list[_Found]:
             out.append(_Found(s, rel.name, o, "place-based-in", tok, ind))
     if idx is not None and st.mentions[idx].cls in ("Organization",) and tok == _head_of(st, idx):
         places = [
-            p for c in tok.children if c.dep_ == "prep" and c.lower_ == "in" for p in c.children if p.dep_ == "pobj"
+            p
+            for c in tok.children
+            if c.dep_ == "prep" and c.lower_ in ("in", "of")  # "Avis Bourg Co. of Folsom"
+            for p in c.children
+            if p.dep_ == "pobj"
         ]
         for s, o, ind in _pairs([(idx, False)], _actors(st, places)):
-            out.append(_Found(s, rel.name, o, "org-in-place", tok, ind))
+            if st.onto.is_a(st.mentions[o].cls, "Place"):
+                out.append(_Found(s, rel.name, o, "org-in-place", tok, ind))
+    return out
+
+
+def _person_place_rules(st: _Doc, tok: Token) -> list[_Found]:
+    """ "Mayor Jane Roe of Dallas", "John Smith from Ohio": a person named with a place lives there."""
+    rel = st.onto.relations.get("livesIn")
+    idx = st.tok2m.get(tok.i)
+    if rel is None or idx is None or st.mentions[idx].kind != "name" or st.mentions[idx].cls != "Person":
+        return []
+    if tok != _head_of(st, idx):
+        return []
+    places = [
+        p
+        for c in tok.children
+        if c.dep_ == "prep" and c.lower_ in ("of", "from")
+        for p in c.children
+        if p.dep_ == "pobj"
+    ]
+    out = []
+    for o, _ in _actors(st, places):
+        if st.onto.is_a(st.mentions[o].cls, "Place"):
+            out.append(_Found(idx, rel.name, o, "person-of-place", tok, False))
+        elif st.onto.is_a(st.mentions[o].cls, "Organization"):
+            out.append(
+                _Found(idx, "memberOf", o, "person-of-org", tok, False)
+            )  # "Lt. Jim Bowell of the Fire Department"
     return out
 
 

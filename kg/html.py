@@ -32,6 +32,7 @@ RELATION_COLOURS = {
     "leaderOf": "#1f77b4",
     "memberOf": "#9467bd",
     "locatedIn": "#7f7f7f",
+    "livesIn": "#bcbd22",
 }
 
 _EXTERNAL = re.compile(

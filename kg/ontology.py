@@ -54,6 +54,7 @@ class KG(DefinedNamespace):
     leaderOf: URIRef
     memberOf: URIRef
     locatedIn: URIRef
+    livesIn: URIRef
     killedBy: URIRef
     hasLeader: URIRef
     hasMember: URIRef

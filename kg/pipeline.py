@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,6 +137,19 @@ def build_into_store(
     result = _run(articles, settings, progress, previous=previous)
     store.save(result.new_extractions, result.graph)
     return result
+
+
+def extractions(articles: Iterable[Article], settings: Settings | None = None) -> Iterator[DocumentExtraction]:
+    """Parse and extract each article, one at a time, without resolving or building (for evaluation)."""
+    from kg.extract import extract_document
+    from kg.nlp import load_pipeline, parse
+
+    settings = settings or Settings()
+    settings.check()
+    ontology = load_ontology(settings.ontology_dir)
+    nlp = load_pipeline(settings.model, settings.ontology_dir)
+    for doc, article in parse(nlp, articles, ontology, n_process=settings.n_process, batch_size=settings.batch_size):
+        yield extract_document(doc, article, ontology)
 
 
 def _run(

@@ -1,0 +1,156 @@
+"""Score kg on CoNLL04 (Roth & Yih 2004): each sentence is built as a document by the normal pipeline.
+
+Our relations map onto CoNLL04's five: killed -> Kill; memberOf/leaderOf -> Work_For (to an organisation)
+or Live_In (to a place); livesIn -> Live_In; locatedIn -> OrgBased_In (from an organisation) or
+Located_In (from a place). The criterion is the standard one: a predicted relation is correct when both
+argument spans match a gold entity's boundaries exactly and the relation type matches. Entities are scored
+separately on boundaries and type (Peop, Org, Loc; kg does not predict Other).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from kg.errors import InputError
+from kg.evaluate import PRF
+from kg.ontology import load_ontology
+from kg.records import Article, DocumentExtraction, Mention
+
+ENTITY_TYPE = {
+    "Person": "Peop",
+    "Organization": "Org",
+    "ArmedGroup": "Org",
+    "Country": "Loc",
+    "City": "Loc",
+    "Region": "Loc",
+    "Group": "Other",
+}
+Span = tuple[int, int]
+
+
+def read(path: str | Path, limit: int | None = None) -> list[dict[str, Any]]:
+    """Sentences of a CoNLL04 JSONL split (see ../shared/data/conll04/README.md)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"CoNLL04 file not found: '{path}'")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return rows[:limit] if limit else rows
+
+
+def conll_relation(predicate: str, subject_type: str, object_type: str) -> str | None:
+    """The CoNLL04 relation type for one of ours, given the CoNLL types of its arguments."""
+    if predicate == "killed":
+        return "Kill"
+    if predicate in ("memberOf", "leaderOf"):
+        return {"Org": "Work_For", "Loc": "Live_In"}.get(object_type)
+    if predicate == "livesIn":
+        return "Live_In"
+    if predicate == "locatedIn":
+        return {"Org": "OrgBased_In", "Loc": "Located_In"}.get(subject_type)
+    return None
+
+
+def _span(m: Mention, text: str) -> Span:
+    """The mention's span with its stripped title put back ("President Lincoln"), as CoNLL04 marks it."""
+    start = m.start
+    if m.title and text[: m.start].rstrip().endswith(m.title):
+        start = text[: m.start].rstrip().rfind(m.title)
+    return start, m.end
+
+
+def predictions(ex: DocumentExtraction) -> tuple[set[tuple[Span, str]], set[tuple[Span, Span, str]]]:
+    """Predicted (span, type) entities and (head span, tail span, type) relations of one sentence."""
+    onto = load_ontology()
+    text = ex.article.text
+    mentions = ex.mentions
+
+    def named(i: int) -> Mention | None:
+        m: Mention | None = mentions[i]
+        for _ in range(6):
+            if m is None or m.kind in ("name", "collective"):
+                break
+            m = mentions[m.antecedent] if m.antecedent is not None else None
+        return m if m is not None and m.kind == "name" else None
+
+    entities = {(_span(m, text), ENTITY_TYPE.get(m.cls, "Other")) for m in mentions if m.kind == "name"}
+    relations = set()
+    for r in ex.relations:
+        if r.provenance.negated:
+            continue
+        s, o = named(r.subject), named(r.object)
+        if s is None or o is None:
+            continue
+        rel = onto.relations[r.predicate]
+        if not (onto.fits(s.cls, rel.domain) and onto.fits(o.cls, rel.range)):
+            continue
+        ctype = conll_relation(r.predicate, ENTITY_TYPE.get(s.cls, "Other"), ENTITY_TYPE.get(o.cls, "Other"))
+        if ctype is not None:
+            relations.add((_span(s, text), _span(o, text), ctype))
+    return entities, relations
+
+
+def gold(row: dict[str, Any]) -> tuple[set[tuple[Span, str]], set[tuple[Span, Span, str]]]:
+    """Gold entities and relations of one sentence."""
+    ents = row["entities"]
+    entities = {((e["start"], e["end"]), e["type"]) for e in ents}
+    relations = {
+        (
+            (ents[r["head"]]["start"], ents[r["head"]]["end"]),
+            (ents[r["tail"]]["start"], ents[r["tail"]]["end"]),
+            r["type"],
+        )
+        for r in row["relations"]
+    }
+    return entities, relations
+
+
+def score(rows: list[dict[str, Any]], extractions: Iterable[DocumentExtraction]) -> dict[str, Any]:
+    """Micro and per-type P/R/F1 for relations and entities."""
+    rel_by_type: dict[str, PRF] = defaultdict(PRF)
+    ent_by_type: dict[str, PRF] = defaultdict(PRF)
+    by_id = {ex.article.id: ex for ex in extractions}
+    for row in rows:
+        g_ents, g_rels = gold(row)
+        p_ents, p_rels = predictions(by_id[row["id"]])
+        pairs: tuple[tuple[set[Any], set[Any], dict[str, PRF]], ...] = (
+            (p_rels, g_rels, rel_by_type),
+            (p_ents, g_ents, ent_by_type),
+        )
+        for pred, truth, table in pairs:
+            for item in pred | truth:
+                prf = table[str(item[-1])]
+                if item in pred and item in truth:
+                    prf.tp += 1
+                elif item in pred:
+                    prf.fp += 1
+                else:
+                    prf.fn += 1
+
+    def micro(table: dict[str, PRF], skip: tuple[str, ...] = ()) -> PRF:
+        total = PRF()
+        for k, v in table.items():
+            if k not in skip:
+                total.tp, total.fp, total.fn = total.tp + v.tp, total.fp + v.fp, total.fn + v.fn
+        return total
+
+    return {
+        "sentences": len(rows),
+        "relations": micro(rel_by_type).as_dict(),
+        "relations_by_type": {k: v.as_dict() for k, v in sorted(rel_by_type.items())},
+        "entities": micro(ent_by_type).as_dict(),
+        "entities_without_other": micro(ent_by_type, ("Other",)).as_dict(),
+        "entities_by_type": {k: v.as_dict() for k, v in sorted(ent_by_type.items())},
+    }
+
+
+def evaluate(path: str | Path, limit: int | None = None, model: str | None = None) -> dict[str, Any]:
+    """Run kg over a CoNLL04 split and score it."""
+    from kg.pipeline import Settings, extractions
+
+    rows = read(path, limit)
+    articles = [Article(id=r["id"], text=r["text"]) for r in rows]
+    return score(rows, extractions(articles, Settings(model=model, batch_size=64)))
