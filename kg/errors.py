@@ -14,7 +14,12 @@ class KGError(Exception):
     code = "E000"
 
     def __init__(self, message: str) -> None:
+        self.message = message
         super().__init__(f"[{self.code}] {message}")
+
+    def __reduce__(self) -> tuple[type[KGError], tuple[str]]:
+        # Errors raised in worker processes are pickled back; rebuild from the bare message.
+        return (type(self), (self.message,))
 
 
 class InputError(KGError):

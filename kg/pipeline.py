@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
 from kg.build import build_graph as assemble
-from kg.errors import InputError, OutputError, SettingsError
+from kg.errors import InputError, KGError, OutputError, SettingsError
 from kg.ingest import article_from_text, load_articles
 from kg.ontology import load_ontology
 from kg.records import Article, BuildStats, DocumentExtraction
@@ -152,6 +153,66 @@ def extractions(articles: Iterable[Article], settings: Settings | None = None) -
         yield extract_document(doc, article, ontology)
 
 
+Extracted = tuple[DocumentExtraction, float, str | None]
+
+
+def _serial_extractions(nlp: Any, articles: list[Article], settings: Settings, ontology: Any) -> Iterator[Extracted]:
+    from kg.extract import extract_document
+    from kg.nlp import parse
+
+    for doc, article in parse(nlp, articles, ontology, batch_size=settings.batch_size):
+        t = time.perf_counter()
+        ex = extract_document(doc, article, ontology)
+        del doc  # only the extraction's small records outlive this loop
+        yield ex, time.perf_counter() - t, None
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(model: str | None, ontology_dir: Path | None, batch_size: int) -> None:
+    from kg.nlp import load_pipeline, model_name
+
+    # An exception escaping a Pool initializer makes the pool respawn workers forever: keep it for the task.
+    try:
+        nlp = load_pipeline(model, ontology_dir)
+        _WORKER.update(nlp=nlp, model=model_name(nlp), ontology=load_ontology(ontology_dir), batch_size=batch_size)
+    except KGError as exc:
+        _WORKER["error"] = exc
+
+
+def _worker_extract(chunk: list[Article]) -> list[Extracted]:
+    from kg.extract import extract_document
+    from kg.nlp import parse
+
+    if "error" in _WORKER:
+        raise _WORKER["error"]
+    out: list[Extracted] = []
+    onto = _WORKER["ontology"]
+    for doc, article in parse(_WORKER["nlp"], chunk, onto, batch_size=_WORKER["batch_size"]):
+        t = time.perf_counter()
+        ex = extract_document(doc, article, onto)
+        out.append((ex, time.perf_counter() - t, _WORKER["model"]))
+    return out
+
+
+def _parallel_extractions(articles: list[Article], settings: Settings) -> Iterator[Extracted]:
+    import multiprocessing as mp
+
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    size = settings.batch_size * 2
+    chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
+    ctx = mp.get_context(method)
+    with ctx.Pool(
+        settings.n_process,
+        initializer=_worker_init,
+        initargs=(settings.model, settings.ontology_dir, settings.batch_size),
+    ) as pool:
+        # imap keeps input order, so the graph does not depend on which worker finished first.
+        for batch in pool.imap(_worker_extract, chunks):
+            yield from batch
+
+
 def _run(
     articles: list[Article],
     settings: Settings,
@@ -161,27 +222,30 @@ def _run(
     t0 = time.perf_counter()
     ontology = load_ontology(settings.ontology_dir)
     t_ingest = time.perf_counter()
-    from kg.extract import extract_document
-    from kg.nlp import load_pipeline, model_name, parse
+    from kg.nlp import load_pipeline, model_name
 
-    nlp = load_pipeline(settings.model, settings.ontology_dir)
-    t_model = time.perf_counter()
     resolver = Resolver(ontology)
     for old in previous:
         resolver.add(old)
     keep: list[DocumentExtraction] = []
     sentences = tokens = mentions = relations = 0
     extract_seconds = 0.0
-    for done, (doc, article) in enumerate(
-        parse(nlp, articles, ontology, n_process=settings.n_process, batch_size=settings.batch_size), 1
-    ):
-        te = time.perf_counter()
-        ex = extract_document(doc, article, ontology)
-        del doc  # only the extraction's small records outlive this loop
+    if settings.n_process > 1 and len(articles) > settings.batch_size:
+        # Workers parse *and* extract, so only small records cross process boundaries, never Docs.
+        t_model = time.perf_counter()
+        stream = _parallel_extractions(articles, settings)
+        model = None
+    else:
+        nlp = load_pipeline(settings.model, settings.ontology_dir)
+        model = model_name(nlp)
+        t_model = time.perf_counter()
+        stream = _serial_extractions(nlp, articles, settings, ontology)
+    for done, (ex, seconds, worker_model) in enumerate(stream, 1):
+        model = model or worker_model
         resolver.add(ex)
         if settings.keep_extractions:
             keep.append(ex)
-        extract_seconds += time.perf_counter() - te
+        extract_seconds += seconds
         sentences += ex.sentences
         tokens += ex.tokens
         mentions += len(ex.mentions)
@@ -192,7 +256,7 @@ def _run(
     entities, rels = resolver.result()
     by_id = {ex.article.id: ex.article for ex in previous}
     by_id.update((a.id, a) for a in articles)
-    graph = assemble(entities, rels, ontology, by_id, model_name(nlp))
+    graph = assemble(entities, rels, ontology, by_id, model)
     t_end = time.perf_counter()
     stats = BuildStats(
         documents=len(articles),
@@ -221,7 +285,7 @@ def write_outputs(result: BuildResult, out_dir: str | os.PathLike[str], title: s
     Raises:
         OutputError: ``out_dir`` is a file or cannot be created or written.
     """
-    from kg.export import entity_lines, relation_lines, to_rdf
+    from kg.export import entity_lines, relation_lines, write_graph
     from kg.html import render_html
 
     out = Path(out_dir)
@@ -234,7 +298,7 @@ def write_outputs(result: BuildResult, out_dir: str | os.PathLike[str], title: s
         raise OutputError(f"cannot create output folder '{out}': {exc.strerror or exc}") from None
     try:
         g = result.graph
-        to_rdf(g).serialize(destination=tmp / "graph.ttl", format="turtle", encoding="utf-8")
+        write_graph(g, tmp / "graph.ttl")
         (tmp / "graph.html").write_text(render_html(g, title), encoding="utf-8")
         _write_lines(tmp / "entities.jsonl", entity_lines(g))
         _write_lines(tmp / "relations.jsonl", relation_lines(g))

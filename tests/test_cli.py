@@ -81,6 +81,23 @@ def test_unknown_model(out: Path) -> None:
     assert_clean_failure(proc, out, "xx_no_such_model", "Installed spaCy models")
 
 
+def test_unknown_model_with_two_processes(tmp_path: Path, out: Path) -> None:
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(f'{{"id": "{i}", "text": "Iran condemned Israel."}}\n' for i in range(80)), "utf-8")
+    proc = run("build", str(corpus), "-o", str(out), "--model", "xx_no_such_model", "-n", "2")
+    assert_clean_failure(proc, out, "xx_no_such_model")
+    assert proc.stderr.count("[E200]") == 1
+
+
+def test_errors_survive_pickling() -> None:
+    import pickle
+
+    from kg.errors import ModelError
+
+    err = pickle.loads(pickle.dumps(ModelError("no model 'x'")))
+    assert str(err) == "[E200] no model 'x'" and isinstance(err, ModelError)
+
+
 def test_bad_n_process(out: Path) -> None:
     proc = run("build", str(DATA), "-o", str(out), "--n-process", "0")
     assert proc.returncode != 0
