@@ -43,6 +43,10 @@ def build(
         str,
         typer.Option("--format", "-f", help="Extra graph files, comma-separated: nt, trig, nq, jsonld, graphml, gexf."),
     ] = "",
+    max_nodes: Annotated[
+        int | None,
+        typer.Option("--max-nodes", help="Most connected actors drawn in graph.html (default 1500).", min=1),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
     """Build graph.ttl, graph.html, entities.jsonl and relations.jsonl from INPUTS."""
@@ -67,7 +71,7 @@ def build(
             with Progress(transient=True) as bar:
                 task = bar.add_task("parsing", total=None)
                 result = run(lambda done, total: bar.update(task, completed=done, total=total))
-        written = write_outputs(result, out)
+        written = write_outputs(result, out, max_nodes=max_nodes)
         for ext in extra:
             write_graph(result.graph, out / f"graph{ext}")
             written.append(out / f"graph{ext}")
@@ -84,6 +88,11 @@ def build(
             typer.echo(f"  wrote {path}")
         if store is not None:
             typer.echo(f"  store {store}: {len(result.articles)} documents in all")
+        from kg.html import DEFAULT_MAX_NODES
+
+        cap = max_nodes or DEFAULT_MAX_NODES
+        if s.entities > cap:
+            typer.echo(f"  graph.html shows the {cap} most connected of {s.entities} actors (--max-nodes)")
 
 
 @app.command()

@@ -1,18 +1,20 @@
-"""The interactive HTML page, drawn with pyvis and made self-contained.
+"""The interactive HTML explorer: one self-contained file, drawn with pyvis's vis-network.
 
-pyvis's ``in_line`` mode inlines vis-network but still links Bootstrap from a CDN; those tags are removed so
-that the page works from disk with no network. Everything from the articles reaches the page as data (JSON
-strings), never as markup.
+pyvis turns the graph into vis-network node and edge options and supplies the vis-network library; the
+page around it (legend, search, filters, details panel, physics control) is kg's own template. Nothing on
+the page is fetched: the library and its styles are inlined, no ``http(s)://`` appears anywhere in the file
+(URLs inside the library's strings and comments are written ``http:\\/\\/``, the same string to JavaScript),
+and all text from the articles reaches the page as JSON data that the script shows with ``textContent``,
+never as markup.
 """
 
 from __future__ import annotations
 
-import re
+import json
+from importlib import resources
 from typing import Any
 
 import networkx as nx
-
-from kg.records import Provenance
 
 PALETTE = {
     "Person": ("#4e79a7", "dot"),
@@ -34,60 +36,113 @@ RELATION_COLOURS = {
     "locatedIn": "#7f7f7f",
     "livesIn": "#bcbd22",
 }
-
-_EXTERNAL = re.compile(
-    r"<link[^>]+href=\"(?:https?:)?//[^\"]*\"[^>]*>|<script[^>]+src=\"(?:https?:)?//[^\"]*\"[^>]*>\s*</script>"
-    r"|<link[^>]+href=\"\.\./node_modules[^\"]*\"[^>]*>|<script[^>]+src=\"\.\./node_modules[^\"]*\"[^>]*>\s*</script>",
-    re.IGNORECASE,
-)
+#: Default for ``--max-nodes``: see the page-readiness figures in bench/RESULTS.md.
+DEFAULT_MAX_NODES = 1500
+MAX_EVIDENCE = 10
 
 
-def _node_title(d: dict[str, Any]) -> str:
-    aliases = ", ".join(str(a) for a in d["aliases"])
-    docs = ", ".join(str(x) for x in d["documents"])
-    return f"{d['label']} ({d['type']})\nAlso: {aliases}\nMentions: {d['mentions']}\nDocuments: {docs}"
+def _vis_assets() -> tuple[str, str]:
+    lib = resources.files("pyvis") / "templates" / "lib" / "vis-9.1.2"
+    js = (lib / "vis-network.min.js").read_text(encoding="utf-8")
+    css = (lib / "vis-network.css").read_text(encoding="utf-8")
+    return _unlink(js), _unlink(css)
 
 
-def _edge_title(d: dict[str, Any]) -> str:
-    lines = [f"{d['predicate']} (confidence {d['confidence']})"]
-    evidence: list[Provenance] = d["evidence"]
-    for pv in evidence[:5]:
-        flags = " [negated]" if pv.negated else (" [hedged]" if pv.hedged else "")
-        lines.append(f"{pv.doc_id}{flags}: {pv.sentence}")
-    return "\n".join(lines)
+def _unlink(text: str) -> str:
+    # Same string to JavaScript and CSS, but no literal scheme-and-slashes for a browser (or grep) to find.
+    return text.replace("://", ":\\/\\/").replace("</script", "<\\/script")
 
 
-def render_html(g: nx.MultiDiGraph, title: str = "kg graph") -> str:
-    """A self-contained HTML page showing ``g``."""
+def _json(data: Any) -> str:
+    """JSON that is safe inside a <script> element and holds no literal URL."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("/", "\\/")
+
+
+def select_nodes(g: nx.MultiDiGraph, max_nodes: int | None) -> tuple[list[str], int]:
+    """The nodes to draw (the most connected first) and how many were left out."""
+    ranked = sorted(g.nodes, key=lambda k: (-g.degree(k), -g.nodes[k]["mentions"], g.nodes[k]["label"], k))
+    if max_nodes is None or len(ranked) <= max_nodes:
+        return ranked, 0
+    return ranked[:max_nodes], len(ranked) - max_nodes
+
+
+def page_data(g: nx.MultiDiGraph, max_nodes: int | None = DEFAULT_MAX_NODES) -> dict[str, Any]:
+    """Nodes, edges and metadata for the page, through pyvis."""
     from pyvis.network import Network
 
-    net = Network(height="800px", width="100%", directed=True, cdn_resources="in_line", heading="")
-    for key, d in sorted(g.nodes(data=True)):
+    keep, dropped = select_nodes(g, max_nodes)
+    kept = set(keep)
+    net = Network(directed=True)
+    docs = g.graph.get("documents", {})
+    for key in keep:
+        d = g.nodes[key]
         colour, shape = PALETTE.get(d["type"], ("#bab0ac", "dot"))
         net.add_node(
             key,
             label=d["label"],
-            title=_node_title(d),
             color=colour,
             shape=shape,
-            size=10 + min(30, 3 * g.degree(key)),
+            size=8 + min(32, 3 * g.degree(key)),
+            kgType=d["type"],
+            aliases=d["aliases"],
+            mentions=d["mentions"],
+            documents=[{"id": doc, "title": (docs.get(doc) or {}).get("title") or doc} for doc in d["documents"]],
         )
-    for s, o, _k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
+    for s, o, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
+        if s not in kept or o not in kept:
+            continue
+        evidence = [
+            {
+                "document": pv.doc_id,
+                "title": (docs.get(pv.doc_id) or {}).get("title") or pv.doc_id,
+                "date": pv.date or (docs.get(pv.doc_id) or {}).get("date"),
+                "sentence": pv.sentence,
+                "confidence": pv.confidence,
+                "negated": pv.negated,
+                "hedged": pv.hedged,
+                "rule": pv.rule,
+            }
+            for pv in d["evidence"][:MAX_EVIDENCE]
+        ]
         net.add_edge(
             s,
             o,
+            id=f"{s}|{k}|{o}",
             label=("not " if d["negated"] else "") + d["predicate"],
-            title=_edge_title(d),
             color=RELATION_COLOURS.get(d["predicate"], "#555555"),
             arrows="" if d["symmetric"] else "to",
             dashes=bool(d["negated"] or d["hedged"]),
             width=1 + 3 * float(d["confidence"]),
+            predicate=d["predicate"],
+            negated=d["negated"],
+            hedged=d["hedged"],
+            confidence=d["confidence"],
+            statements=len(d["evidence"]),
+            evidence=evidence,
         )
-    net.toggle_physics(True)
-    page = net.generate_html(name="graph.html")
-    page = _EXTERNAL.sub("", page)
-    return page.replace("<title>", f"<title>{_escape(title)}", 1) if "<title>" in page else page
+    nodes, edges, _heading, _height, _width, _options = net.get_network_data()
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "meta": {
+            "total_nodes": g.number_of_nodes(),
+            "dropped_nodes": dropped,
+            "documents": len(docs),
+            "types": {t: {"colour": c, "shape": s} for t, (c, s) in PALETTE.items()},
+            "relations": RELATION_COLOURS,
+        },
+    }
+
+
+def render_html(g: nx.MultiDiGraph, title: str = "kg graph", max_nodes: int | None = DEFAULT_MAX_NODES) -> str:
+    """The self-contained HTML page showing ``g`` (at most ``max_nodes`` nodes, the most connected)."""
+    js, css = _vis_assets()
+    data = page_data(g, max_nodes)
+    template = (resources.files("kg") / "explorer.html").read_text(encoding="utf-8")
+    page = template.replace("__TITLE__", _escape(title)).replace("__VIS_CSS__", css).replace("__VIS_JS__", js)
+    return page.replace("__DATA__", _json(data))
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")

@@ -279,14 +279,22 @@ def _run(
     return BuildResult(graph=graph, stats=stats, articles=by_id, new_extractions=keep)
 
 
-def write_outputs(result: BuildResult, out_dir: str | os.PathLike[str], title: str = "kg graph") -> list[Path]:
+def write_outputs(
+    result: BuildResult,
+    out_dir: str | os.PathLike[str],
+    title: str = "kg graph",
+    max_nodes: int | None = None,
+) -> list[Path]:
     """Write graph.ttl, graph.html, entities.jsonl and relations.jsonl into ``out_dir``, all or nothing.
+
+    ``max_nodes`` caps the HTML page to the most connected actors (default: ``kg.html.DEFAULT_MAX_NODES``;
+    the other files always hold everything).
 
     Raises:
         OutputError: ``out_dir`` is a file or cannot be created or written.
     """
     from kg.export import entity_lines, relation_lines, write_graph
-    from kg.html import render_html
+    from kg.html import DEFAULT_MAX_NODES, render_html
 
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -299,7 +307,8 @@ def write_outputs(result: BuildResult, out_dir: str | os.PathLike[str], title: s
     try:
         g = result.graph
         write_graph(g, tmp / "graph.ttl")
-        (tmp / "graph.html").write_text(render_html(g, title), encoding="utf-8")
+        page = render_html(g, title, DEFAULT_MAX_NODES if max_nodes is None else max_nodes)
+        (tmp / "graph.html").write_text(page, encoding="utf-8")
         _write_lines(tmp / "entities.jsonl", entity_lines(g))
         _write_lines(tmp / "relations.jsonl", relation_lines(g))
         written = []
