@@ -6,13 +6,20 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 PY      = $(BIN)/python
 
-.PHONY: demo test lint unit clean
+SUDO    = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint unit browser clean
 
 demo: $(VENV)/.installed
 	$(BIN)/kg build data/ --out out/
 
-test: $(VENV)/.installed-dev lint
+test: $(VENV)/.installed-dev browser lint
 	$(PY) -m pytest
+
+# The browser tests drive Debian's Chromium with Playwright (Playwright's own browser download is not used).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 unit: $(VENV)/.installed-dev
 	$(PY) -m pytest -m "not model"
@@ -33,4 +40,4 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	touch $@
 
 clean:
-	rm -rf out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf out test-artifacts .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -47,7 +47,10 @@ def find_files(sources: Iterable[str | Path]) -> list[tuple[Path, str]]:
             found = sorted(
                 p
                 for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in FORMATS and not any(part.startswith(".") for part in p.parts)
+                if p.is_file()
+                and p.suffix.lower() in FORMATS
+                # hidden files and folders inside the folder given ("../data" itself is fine)
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
                 raise EmptyInputError(f"folder '{path}' has no {' or '.join(FORMATS)} files")

@@ -123,3 +123,12 @@ def test_any_bytes_give_articles_or_a_clear_error(tmp_path: Path, data: bytes, s
         assert str(exc).startswith("[E1")
     else:
         assert arts and all(a.text.strip() for a in arts)
+
+
+def test_folder_given_with_dot_dot_and_hidden_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.txt").write_text("A.", encoding="utf-8")
+    (tmp_path / "data" / ".hidden.txt").write_text("H.", encoding="utf-8")
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    assert [a.id for a in load_articles(["../data"])] == ["a.txt"]

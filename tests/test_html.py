@@ -1,0 +1,204 @@
+"""The HTML explorer, tested in a real headless Chromium (Debian's, driven by Playwright) with no network."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kg.build import build_graph
+from kg.html import render_html
+from kg.records import Article, Entity, Provenance, Relation
+from tests.conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        if os.environ.get("KG_SKIP_BROWSER"):
+            pytest.skip("KG_SKIP_BROWSER is set and /usr/bin/chromium is missing")
+        pytest.fail("Debian's chromium is not installed: `make test` installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+def wait_ready(page: Any, timeout_s: float) -> None:
+    """Wait for the layout to settle. Polled from Python: the page's CSP forbids the eval that
+    Playwright's in-page polling uses."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate("!!(window.kg && window.kg.ready)"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"page not ready after {timeout_s} s")
+        time.sleep(0.05)
+
+
+class Page:
+    """A page opened from disk, with every console message and request recorded."""
+
+    def __init__(self, browser: Any, path: Path) -> None:
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
+        self.requests: list[str] = []
+        self.blocked: list[str] = []
+        self.console: list[str] = []
+
+        def route(r: Any) -> None:
+            if r.request.url.startswith("file:"):
+                r.continue_()
+            else:
+                self.blocked.append(r.request.url)
+                r.abort()
+
+        self.context.route("**/*", route)
+        self.page = self.context.new_page()
+        self.page.on("request", lambda req: self.requests.append(req.url))
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}") if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+        self.page.goto(path.as_uri())
+        wait_ready(self.page, 120)
+
+    def js(self, code: str) -> Any:
+        return self.page.evaluate(code)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture(scope="module")
+def seed_page(browser: Any, seed_graph: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
+    path = tmp_path_factory.mktemp("html") / "graph.html"
+    path.write_text(render_html(seed_graph, "Sample article"), encoding="utf-8")
+    page = Page(browser, path)
+    yield page
+    page.close()
+
+
+def test_no_url_anywhere_in_the_file(seed_graph: Any) -> None:
+    page = render_html(seed_graph)
+    assert not re.search(r"https?://", page)
+    assert not re.search(r"""(?:src|href)\s*=\s*["'](?!#|data:)""", page, re.I)
+
+
+def test_loads_with_no_console_error_and_no_request(seed_page: Page) -> None:
+    assert seed_page.console == []
+    assert seed_page.blocked == []
+    assert all(u.startswith("file:") for u in seed_page.requests), seed_page.requests
+
+
+def test_counts_match_the_graph(seed_page: Page, seed_graph: Any) -> None:
+    assert seed_page.js("window.kg.nodes.length") == seed_graph.number_of_nodes()
+    assert seed_page.js("window.kg.edges.length") == seed_graph.number_of_edges()
+
+
+def test_layout_settles_then_freezes(seed_page: Page) -> None:
+    assert seed_page.page.text_content("#layout-status") == "frozen"
+    assert seed_page.page.text_content("#physics") == "Resume layout"
+
+
+def test_search_focuses_soleimani(seed_page: Page, seed_graph: Any) -> None:
+    seed_page.page.fill("#search", "Soleimani")
+    seed_page.page.press("#search", "Enter")
+    (key,) = [k for k, d in seed_graph.nodes(data=True) if d["label"] == "Qassem Soleimani"]
+    assert seed_page.js("window.kg.focused") == key
+    assert seed_page.js("window.kg.network.getSelectedNodes()") == [key]
+    assert "Qassem Soleimani" in seed_page.page.text_content("#details")
+
+
+def test_clicking_an_edge_shows_its_evidence(seed_page: Page, seed_graph: Any) -> None:
+    (s, o, k, d) = next(
+        (s, o, k, d) for s, o, k, d in seed_graph.edges(keys=True, data=True) if d["predicate"] == "killed"
+    )
+    edge_id = f"{s}|{k}|{o}"
+    seed_page.js("window.kg.network.fit({animation: false})")
+    point = seed_page.js(
+        f"""(() => {{ const n = window.kg.network; const e = n.body.edges[{edge_id!r}];
+            const p = e.edgeType.getPoint(0.5); const d = n.canvasToDOM(p);
+            const r = document.getElementById('graph').getBoundingClientRect();
+            return [d.x + r.left, d.y + r.top]; }})()"""
+    )
+    seed_page.page.mouse.click(point[0], point[1])
+    details = seed_page.page.text_content("#details")
+    assert "killed" in details
+    assert d["evidence"][0].sentence in details
+
+
+def test_filters_hide_relations(seed_page: Page) -> None:
+    before = seed_page.js("window.kg.network.body.data.edges.length")
+    seed_page.page.check('#relation-filters input[data-name="memberOf"]')
+    seed_page.page.uncheck('#relation-filters input[data-name="memberOf"]')
+    after = seed_page.js("window.kg.network.body.data.edges.length")
+    assert after < before
+    seed_page.page.check('#relation-filters input[data-name="memberOf"]')
+
+
+def test_screenshot_artifact(seed_page: Page) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    seed_page.page.fill("#search", "Soleimani")
+    seed_page.page.press("#search", "Enter")
+    seed_page.page.screenshot(path=str(ARTIFACTS / "graph.png"))
+    assert (ARTIFACTS / "graph.png").stat().st_size > 10_000
+
+
+def test_hostile_text_is_shown_as_text_and_never_runs(browser: Any, ontology: Any, tmp_path: Path) -> None:
+    evil_label = "<script>window.__xss = 1</script>"
+    evil_alias = '"><img src=x onerror="window.__xss = 2">'
+    evil_sentence = "It said <img src=x onerror=window.__xss=3> and </script><script>window.__xss=4</script>."
+    entities = [
+        Entity("name/evil", evil_label, "Person", (evil_label, evil_alias), 2, ("d1",)),
+        Entity("country/IRN", "Iran", "Country", ("Iran",), 1, ("d1",)),
+    ]
+    pv = Provenance("d1", evil_sentence, 0, len(evil_sentence), 0, 10, "verb-active", 0.8)
+    g = build_graph(
+        entities,
+        [Relation("name/evil", "opposes", "country/IRN", pv)],
+        ontology,
+        {"d1": Article("d1", evil_sentence, title='<b onmouseover="window.__xss=5">t</b>')},
+    )
+    path = tmp_path / "xss.html"
+    path.write_text(render_html(g), encoding="utf-8")
+    page = Page(browser, path)
+    try:
+        page.page.fill("#search", evil_label)
+        page.page.press("#search", "Enter")
+        page.js("window.kg.showEdge(window.kg.edges.getIds()[0])")
+        assert page.js("typeof window.__xss") == "undefined"
+        assert page.js("document.querySelectorAll('#details img, #details script, #details b').length") == 0
+        assert evil_sentence in page.page.text_content("#details")
+        assert page.console == [] and page.blocked == []
+    finally:
+        page.close()
+
+
+def test_max_nodes_keeps_the_most_connected_and_says_so(browser: Any, seed_graph: Any, tmp_path: Path) -> None:
+    path = tmp_path / "small.html"
+    path.write_text(render_html(seed_graph, max_nodes=5), encoding="utf-8")
+    page = Page(browser, path)
+    try:
+        assert page.js("window.kg.nodes.length") == 5
+        summary = page.page.text_content("#summary")
+        assert f"of {seed_graph.number_of_nodes()}" in summary and "left out" in summary
+        labels = set(page.js("window.kg.nodes.map(n => n.label)"))
+        assert "United States" in labels  # the most connected actor stays
+    finally:
+        page.close()
