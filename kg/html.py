@@ -39,6 +39,7 @@ RELATION_COLOURS = {
 #: Default for ``--max-nodes``: see the page-readiness figures in bench/RESULTS.md.
 DEFAULT_MAX_NODES = 1500
 MAX_EVIDENCE = 10
+MAX_DROPPED_LISTED = 500
 
 
 def _vis_assets() -> tuple[str, str]:
@@ -128,6 +129,8 @@ def page_data(g: nx.MultiDiGraph, max_nodes: int | None = DEFAULT_MAX_NODES) -> 
         "meta": {
             "total_nodes": g.number_of_nodes(),
             "dropped_nodes": dropped,
+            # Named, the most connected first, so that an analyst sees who is missing from the picture.
+            "dropped_labels": [g.nodes[k]["label"] for k in select_nodes(g, None)[0][len(keep) :][:MAX_DROPPED_LISTED]],
             "documents": len(docs),
             "types": {t: {"colour": c, "shape": s} for t, (c, s) in PALETTE.items()},
             "relations": RELATION_COLOURS,

@@ -200,5 +200,8 @@ def test_max_nodes_keeps_the_most_connected_and_says_so(browser: Any, seed_graph
         assert f"of {seed_graph.number_of_nodes()}" in summary and "left out" in summary
         labels = set(page.js("window.kg.nodes.map(n => n.label)"))
         assert "United States" in labels  # the most connected actor stays
+        dropped = page.page.text_content("#dropped-list")
+        missing = {d["label"] for _, d in seed_graph.nodes(data=True)} - labels
+        assert missing and all(name in dropped for name in missing)
     finally:
         page.close()
