@@ -322,19 +322,25 @@ def _clause_subjects(st: _Doc, tok: Token) -> list[Token]:
             break
         cur = cur.head
         if cur.pos_ in ("VERB", "AUX"):
-            out = []
-            for c in cur.children:
-                if c.dep_ in ("nsubj", "nsubjpass"):
-                    if c.lower_ in _RELATIVE:
-                        if cur.dep_ == "relcl":
-                            out.append(cur.head)
-                        elif c.i > 0:
-                            out.append(st.doc[c.i - 1])
-                    else:
-                        out.append(c)
+            out = _stated_subjects(st, cur, ("nsubj", "nsubjpass"))
             if out:
                 return out
     return []
+
+
+def _stated_subjects(st: _Doc, v: Token, deps: tuple[str, ...]) -> list[Token]:
+    """The subjects ``v`` states itself; a relative pronoun ("who", "which") stands for what it follows."""
+    out: list[Token] = []
+    for c in v.children:
+        if c.dep_ not in deps:
+            continue
+        if c.lower_ not in _RELATIVE:
+            out.append(c)
+        elif v.dep_ == "relcl":
+            out.append(v.head)
+        elif c.i > 0:
+            out.append(st.doc[c.i - 1])
+    return out
 
 
 def _description_antecedent(st: _Doc, tok: Token, named: list[Mention], cls: str) -> int | None:
@@ -410,16 +416,7 @@ def _subjects(st: _Doc, v: Token, depth: int = 0) -> list[Token]:
     """Who does what verb ``v`` says, following control, coordination and relative clauses."""
     if depth > 5:
         return []
-    out: list[Token] = []
-    for c in v.children:
-        if c.dep_ in ("nsubj", "csubj"):
-            if c.lower_ in _RELATIVE:
-                if v.dep_ == "relcl":
-                    out.append(v.head)
-                elif c.i > 0:
-                    out.append(st.doc[c.i - 1])
-            else:
-                out.append(c)
+    out = _stated_subjects(st, v, ("nsubj", "csubj"))
     if out:
         return out
     dep, head = v.dep_, v.head
