@@ -258,4 +258,26 @@ def parse(
     however many articles there are.
     """
     pairs = ((prepare_text(a.text, ontology), a) for a in articles)
-    yield from nlp.pipe(pairs, as_tuples=True, n_process=n_process, batch_size=batch_size)
+    if n_process > 1:
+        yield from nlp.pipe(pairs, as_tuples=True, n_process=n_process, batch_size=batch_size)
+        return
+    for batch in _batches(pairs, batch_size, MAX_BATCH_CHARS):
+        yield from nlp.pipe(batch, as_tuples=True, batch_size=len(batch))
+
+
+#: Parser memory grows with the characters in a batch, not with its number of documents: a batch closes at
+#: ``batch_size`` documents or at this many characters, whichever comes first.
+MAX_BATCH_CHARS = 100_000
+
+
+def _batches(pairs: Iterable[tuple[str, Article]], size: int, max_chars: int) -> Iterator[list[tuple[str, Article]]]:
+    batch: list[tuple[str, Article]] = []
+    chars = 0
+    for pair in pairs:
+        if batch and (len(batch) >= size or chars + len(pair[0]) > max_chars):
+            yield batch
+            batch, chars = [], 0
+        batch.append(pair)
+        chars += len(pair[0])
+    if batch:
+        yield batch

@@ -53,3 +53,11 @@ def test_acronym_that_spells_a_verb_is_read_as_a_name(nlp: Any, ontology: Any) -
     tok = next(t for t in doc if t.text == "IS")
     assert tok.pos_ in ("PROPN", "NOUN")
     assert tok.ent_type_ == "ORG"
+
+
+def test_batches_close_on_documents_or_characters() -> None:
+    from kg.nlp import _batches
+
+    pairs = [("x" * n, Article(id=str(i), text="x" * n)) for i, n in enumerate([10, 10, 10, 90, 5, 200, 1])]
+    sizes = [[len(t) for t, _ in b] for b in _batches(iter(pairs), size=3, max_chars=100)]
+    assert sizes == [[10, 10, 10], [90, 5], [200], [1]]  # a long document still gets a batch of its own
