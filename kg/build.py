@@ -8,7 +8,6 @@ and JSONL are projections of this graph (see :mod:`kg.export`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict
 from typing import Any
 
 import networkx as nx
@@ -105,8 +104,3 @@ def edge_statements(g: nx.MultiDiGraph) -> Iterable[tuple[str, str, dict[str, An
     for s, o, _k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[2], e[1])):
         for pv in d["evidence"]:
             yield s, o, d, pv
-
-
-def provenance_dict(pv: Provenance) -> dict[str, Any]:
-    """A Provenance as a plain dict."""
-    return asdict(pv)

@@ -68,10 +68,6 @@ class GraphStore:
             if f.name not in skip:
                 yield extraction_from_json(f.read_text(encoding="utf-8"))
 
-    def document_ids(self) -> list[str]:
-        """Ids of the stored documents."""
-        return sorted(ex.article.id for ex in self.extractions())
-
     def save(self, new: Iterable[DocumentExtraction], graph: nx.MultiDiGraph) -> None:
         """Store the new extractions and replace the RDF dataset with ``graph``'s."""
         import pyoxigraph as ox
