@@ -249,18 +249,14 @@ def parse(
     articles: Iterable[Article],
     ontology: Ontology,
     *,
-    n_process: int = 1,
     batch_size: int = 32,
 ) -> Iterator[tuple[Doc, Article]]:
     """Parse articles in batches and yield each ``Doc`` with its article, one at a time.
 
-    The generator never holds more than one batch of ``Doc`` objects per process, so memory stays flat
-    however many articles there are.
+    The generator never holds more than one batch of ``Doc`` objects, so memory stays flat however many
+    articles there are. (Parallelism is kg.pipeline's: each worker process runs this generator.)
     """
     pairs = ((prepare_text(a.text, ontology), a) for a in articles)
-    if n_process > 1:
-        yield from nlp.pipe(pairs, as_tuples=True, n_process=n_process, batch_size=batch_size)
-        return
     for batch in _batches(pairs, batch_size, MAX_BATCH_CHARS):
         yield from nlp.pipe(batch, as_tuples=True, batch_size=len(batch))
 

@@ -38,9 +38,10 @@ class Settings:
 
     Attributes:
         model: spaCy pipeline to use (package name or path); default: en_core_web_sm, else its PyPI re-upload.
-        n_process: Worker processes for parsing (``nlp.pipe``'s ``n_process``).
-        batch_size: Documents per parsing batch.
+        n_process: Worker processes; each parses and extracts its share of the documents.
+        batch_size: Documents per parsing batch (a batch also closes at ``kg.nlp.MAX_BATCH_CHARS``).
         ontology_dir: Ontology folder (default: the bundled ``ontologies/``).
+        keep_extractions: Keep each document's extraction in ``BuildResult.new_extractions`` (stores need it).
     """
 
     model: str | None = None
@@ -141,30 +142,42 @@ def build_into_store(
 
 
 def extractions(articles: Iterable[Article], settings: Settings | None = None) -> Iterator[DocumentExtraction]:
-    """Parse and extract each article, one at a time, without resolving or building (for evaluation)."""
-    from kg.extract import extract_document
-    from kg.nlp import load_pipeline, parse
-
+    """Parse and extract each article, without resolving or building (for evaluation)."""
     settings = settings or Settings()
     settings.check()
-    ontology = load_ontology(settings.ontology_dir)
-    nlp = load_pipeline(settings.model, settings.ontology_dir)
-    for doc, article in parse(nlp, articles, ontology, n_process=settings.n_process, batch_size=settings.batch_size):
-        yield extract_document(doc, article, ontology)
+    stream, _model = _extraction_stream(list(articles), settings, load_ontology(settings.ontology_dir))
+    for ex, _seconds, _worker_model in stream:
+        yield ex
 
 
 Extracted = tuple[DocumentExtraction, float, str | None]
 
 
-def _serial_extractions(nlp: Any, articles: list[Article], settings: Settings, ontology: Any) -> Iterator[Extracted]:
+def _extract_each(
+    nlp: Any, articles: list[Article], ontology: Any, batch_size: int, model: str | None
+) -> Iterator[Extracted]:
+    """Parse ``articles`` in batches and extract each Doc as it comes; no Doc outlives its extraction."""
     from kg.extract import extract_document
     from kg.nlp import parse
 
-    for doc, article in parse(nlp, articles, ontology, batch_size=settings.batch_size):
+    for doc, article in parse(nlp, articles, ontology, batch_size=batch_size):
         t = time.perf_counter()
         ex = extract_document(doc, article, ontology)
-        del doc  # only the extraction's small records outlive this loop
-        yield ex, time.perf_counter() - t, None
+        del doc
+        yield ex, time.perf_counter() - t, model
+
+
+def _extraction_stream(
+    articles: list[Article], settings: Settings, ontology: Any
+) -> tuple[Iterator[Extracted], str | None]:
+    """Extractions of ``articles`` in input order, in this process or in ``n_process`` workers."""
+    from kg.nlp import load_pipeline, model_name
+
+    if settings.n_process > 1 and len(articles) > settings.batch_size:
+        # Workers parse *and* extract, so only small records cross process boundaries, never Docs.
+        return _parallel_extractions(articles, settings), None
+    nlp = load_pipeline(settings.model, settings.ontology_dir)
+    return _extract_each(nlp, articles, ontology, settings.batch_size, None), model_name(nlp)
 
 
 _WORKER: dict[str, Any] = {}
@@ -182,18 +195,9 @@ def _worker_init(model: str | None, ontology_dir: Path | None, batch_size: int) 
 
 
 def _worker_extract(chunk: list[Article]) -> list[Extracted]:
-    from kg.extract import extract_document
-    from kg.nlp import parse
-
     if "error" in _WORKER:
         raise _WORKER["error"]
-    out: list[Extracted] = []
-    onto = _WORKER["ontology"]
-    for doc, article in parse(_WORKER["nlp"], chunk, onto, batch_size=_WORKER["batch_size"]):
-        t = time.perf_counter()
-        ex = extract_document(doc, article, onto)
-        out.append((ex, time.perf_counter() - t, _WORKER["model"]))
-    return out
+    return list(_extract_each(_WORKER["nlp"], chunk, _WORKER["ontology"], _WORKER["batch_size"], _WORKER["model"]))
 
 
 def _parallel_extractions(articles: list[Article], settings: Settings) -> Iterator[Extracted]:
@@ -222,24 +226,14 @@ def _run(
     t0 = time.perf_counter()
     ontology = load_ontology(settings.ontology_dir)
     t_ingest = time.perf_counter()
-    from kg.nlp import load_pipeline, model_name
-
     resolver = Resolver(ontology)
     for old in previous:
         resolver.add(old)
     keep: list[DocumentExtraction] = []
     sentences = tokens = mentions = relations = 0
     extract_seconds = 0.0
-    if settings.n_process > 1 and len(articles) > settings.batch_size:
-        # Workers parse *and* extract, so only small records cross process boundaries, never Docs.
-        t_model = time.perf_counter()
-        stream = _parallel_extractions(articles, settings)
-        model = None
-    else:
-        nlp = load_pipeline(settings.model, settings.ontology_dir)
-        model = model_name(nlp)
-        t_model = time.perf_counter()
-        stream = _serial_extractions(nlp, articles, settings, ontology)
+    stream, model = _extraction_stream(articles, settings, ontology)
+    t_model = time.perf_counter()
     for done, (ex, seconds, worker_model) in enumerate(stream, 1):
         model = model or worker_model
         resolver.add(ex)
