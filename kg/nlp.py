@@ -163,7 +163,7 @@ class Gazetteer:
         spans = []
         for match_id, start, end in self.matcher(doc):
             span = Span(doc, start, end, label=match_id)
-            if span.text.isupper() and len(span.text) <= 4 and _mostly_upper(span.sent):
+            if span.text.isupper() and len(span.text) <= 4 and _upper_context(span[0]):
                 continue  # "IS" or "US" in an all-caps headline is just a word
             spans.append(span)
         spans = filter_spans(spans)
@@ -178,11 +178,6 @@ class Gazetteer:
             others = [e for e in ents if not any(e.start < k.end and k.start < e.end for k in kept)]
             doc.ents = sorted(others + kept, key=lambda s: s.start)
         return doc
-
-
-def _mostly_upper(sent: Span) -> bool:
-    words = [t.text for t in sent if t.is_alpha]
-    return len(words) >= 3 and sum(w.isupper() for w in words) > len(words) / 2
 
 
 @Language.factory("kg_gazetteer", default_config={"ontology_dir": ""})
