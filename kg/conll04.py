@@ -18,7 +18,7 @@ from typing import Any
 from kg.errors import InputError
 from kg.evaluate import PRF
 from kg.ontology import load_ontology
-from kg.records import Article, DocumentExtraction, Mention
+from kg.records import Article, DocumentExtraction, Mention, named_antecedent
 
 ENTITY_TYPE = {
     "Person": "Peop",
@@ -69,12 +69,8 @@ def predictions(ex: DocumentExtraction) -> tuple[set[tuple[Span, str]], set[tupl
     mentions = ex.mentions
 
     def named(i: int) -> Mention | None:
-        m: Mention | None = mentions[i]
-        for _ in range(6):
-            if m is None or m.kind in ("name", "collective"):
-                break
-            m = mentions[m.antecedent] if m.antecedent is not None else None
-        return m if m is not None and m.kind == "name" else None
+        m = named_antecedent(mentions, i)
+        return m if m is not None and m.kind == "name" else None  # CoNLL04 marks no "the coalition"
 
     entities = {(_span(m, text), ENTITY_TYPE.get(m.cls, "Other")) for m in mentions if m.kind == "name"}
     relations = set()

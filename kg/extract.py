@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kg.ontology import Ontology, RelationType
-from kg.records import Article, DocumentExtraction, Mention, Provenance, RelationMention
+from kg.records import Article, DocumentExtraction, Mention, Provenance, RelationMention, named_antecedent
 
 if TYPE_CHECKING:  # spaCy is imported by kg.nlp only; here its types are enough.
     from spacy.tokens import Doc, Span, Token
@@ -101,14 +101,8 @@ class _Doc:
 
     def resolved(self, idx: int) -> int | None:
         """Follow a pronoun or description to the name it stands for."""
-        m = self.mentions[idx]
-        seen = 0
-        while m.kind in ("pronoun", "description"):
-            if m.antecedent is None or seen > 5:
-                return None
-            m = self.mentions[m.antecedent]
-            seen += 1
-        return m.index
+        m = named_antecedent(self.mentions, idx)
+        return m.index if m is not None else None
 
 
 def extract_document(doc: Doc, article: Article, onto: Ontology) -> DocumentExtraction:

@@ -6,6 +6,7 @@ mentions stay small in memory.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -61,6 +62,19 @@ class Mention:
     key: str | None = None
     antecedent: int | None = None
     title: str | None = None
+
+
+def named_antecedent(mentions: Sequence[Mention], index: int) -> Mention | None:
+    """The name (or collective noun) a mention stands for: itself, or what its pronoun chain ends at.
+
+    None when a pronoun or description in the chain has no antecedent.
+    """
+    m: Mention | None = mentions[index]
+    for _ in range(len(mentions) + 1):
+        if m is None or m.kind not in ("pronoun", "description"):
+            return m
+        m = mentions[m.antecedent] if m.antecedent is not None else None
+    return None  # a cycle; extraction never makes one
 
 
 @dataclass(frozen=True, slots=True)

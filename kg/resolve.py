@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from kg.iri import short_hash
 from kg.ontology import Ontology
-from kg.records import DocumentExtraction, Entity, Mention, Relation
+from kg.records import DocumentExtraction, Entity, Mention, Relation, named_antecedent
 
 _STOP_INITIALS = frozenset({"of", "the", "for", "and", "on", "in", "de", "du", "la", "&"})
 
@@ -150,12 +150,8 @@ def _document_keys(mentions: tuple[Mention, ...], doc_id: str) -> list[str | Non
             keys[m.index] = m.key or _name_key(m, full_persons, orgs)
     for m in mentions:
         if m.kind in ("pronoun", "description"):
-            cur: Mention | None = m
-            for _ in range(6):
-                if cur is None or cur.kind not in ("pronoun", "description"):
-                    break
-                cur = mentions[cur.antecedent] if cur.antecedent is not None else None
-            keys[m.index] = keys[cur.index] if cur is not None else None
+            named = named_antecedent(mentions, m.index)
+            keys[m.index] = keys[named.index] if named is not None else None
     return keys
 
 

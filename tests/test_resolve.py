@@ -93,3 +93,14 @@ def test_pronouns_count_for_their_antecedent_and_relations_map_to_entities(ontol
     ents, rels = resolve([doc("a", m0, m1, m2, relations=(RelationMention(1, "opposes", 2, pv),))], ontology)
     assert labels(ents)["Jane Roe"].mentions == 2
     assert [(r.subject, r.predicate, r.object) for r in rels] == [("name/jane roe", "opposes", "country/IRN")]
+
+
+def test_named_antecedent_follows_chains_and_stops_at_gaps() -> None:
+    from kg.records import named_antecedent
+
+    name = mention("a", 0, "Jane Roe")
+    he = Mention("a", 1, 20, 22, "he", "", "Person", "pronoun", 1, antecedent=0)
+    desc = Mention("a", 2, 30, 40, "the leader", "", "Person", "description", 1, antecedent=1)
+    lost = Mention("a", 3, 50, 52, "it", "", "Actor", "pronoun", 2)
+    ms = (name, he, desc, lost)
+    assert [getattr(named_antecedent(ms, i), "index", None) for i in range(4)] == [0, 0, 0, None]
