@@ -78,6 +78,7 @@ class _Doc:
     onto: Ontology
     mentions: list[Mention] = field(default_factory=list)
     tok2m: dict[int, int] = field(default_factory=dict)
+    heads: dict[int, Token] = field(default_factory=dict)
     sent_of: list[int] = field(default_factory=list)
     sents: list[Span] = field(default_factory=list)
 
@@ -97,6 +98,7 @@ class _Doc:
         self.mentions.append(m)
         for t in tokens:
             self.tok2m[t.i] = idx
+        self.heads[idx] = self.doc[tokens[0].i : tokens[-1].i + 1].root
         return idx
 
     def resolved(self, idx: int) -> int | None:
@@ -469,6 +471,12 @@ def _modifier_actors(st: _Doc, noun: Token, exclude: set[int]) -> list[Token]:
     ]
 
 
+def _prep_objects(tok: Token, preps: Iterable[str]) -> list[Token]:
+    """Objects of ``tok``'s prepositions among ``preps`` ("attack *on* Iraq" -> [Iraq])."""
+    wanted = set(preps)
+    return [p for c in tok.children if c.dep_ == "prep" and c.lower_ in wanted for p in c.children if p.dep_ == "pobj"]
+
+
 def _by_agents(noun: Token) -> list[Token]:
     return [
         p
@@ -517,13 +525,7 @@ def _verb_rules(st: _Doc, v: Token) -> list[_Found]:
     if onto.fits("Place", rel.range) and not onto.fits("Person", rel.range):
         # "X lives in Y", "X was born in Y": the place comes with a preposition, the subject is the person.
         holders = [c for c in v.children if c.dep_ == "nsubjpass"] or _subjects(st, v)
-        places = [
-            p
-            for c in v.children
-            if c.dep_ == "prep" and c.lower_ in rel.object_preps
-            for p in c.children
-            if p.dep_ == "pobj"
-        ]
+        places = _prep_objects(v, rel.object_preps)
         return [
             _Found(s, rel.name, o, "verb-place", v, ind)
             for s, o, ind in _pairs(_actors(st, holders), _actors(st, places))
@@ -539,13 +541,7 @@ def _verb_rules(st: _Doc, v: Token) -> list[_Found]:
             out.append(_Found(s, rel.name, o, rule, v, ind))
         if not agent_actors:
             # "X was killed in an American drone strike": the agent modifies the instrument.
-            instruments = [
-                p
-                for c in v.children
-                if c.dep_ == "prep" and c.lower_ in onto.word_list("InstrumentPrepositions")
-                for p in c.children
-                if p.dep_ == "pobj" and p.i not in st.tok2m
-            ]
+            instruments = [p for p in _prep_objects(v, onto.word_list("InstrumentPrepositions")) if p.i not in st.tok2m]
             for inst in instruments:
                 agent_toks = _modifier_actors(st, inst, set()) + _by_agents(inst)
                 for s, o, ind in _pairs(_actors(st, agent_toks), objs):
@@ -561,13 +557,7 @@ def _verb_rules(st: _Doc, v: Token) -> list[_Found]:
             out.append(_Found(s, rel.name, o, "verb-reciprocal", v, ind))
         return out
     if not dobjs:
-        dobjs = [
-            p
-            for c in v.children
-            if c.dep_ == "prep" and c.lower_ in ("against", "with")
-            for p in c.children
-            if p.dep_ == "pobj"
-        ]
+        dobjs = _prep_objects(v, ("against", "with"))
     for s, o, ind in _pairs(subjects, _actors(st, dobjs)):
         out.append(_Found(s, rel.name, o, "verb-active", v, ind))
     return out
@@ -639,13 +629,7 @@ def _role_rules(st: _Doc, n: Token) -> list[_Found]:
         return []
     role_words = set(key.replace("-", " ").split())
     objs_toks = [c for c in n.children if c.dep_ == "poss"]
-    objs_toks += [
-        p
-        for c in n.children
-        if c.dep_ == "prep" and c.lower_ in rel.object_preps
-        for p in c.children
-        if p.dep_ == "pobj"
-    ]
+    objs_toks += _prep_objects(n, rel.object_preps)
     mods = [c for c in n.children if c.dep_ in ("compound", "amod", "nmod") and c.i < n.i]
     objs_toks += mods
     if rule == "role-title":
@@ -744,13 +728,7 @@ def _place_rules(st: _Doc, tok: Token) -> list[_Found]:
         ):
             out.append(_Found(inner.index, rel.name, outer.index, "place-apposition", tok, False))
     if tok.lemma_.lower() in rel.verbs and tok.tag_ == "VBN":
-        places = [
-            p
-            for c in tok.children
-            if c.dep_ == "prep" and c.lower_ in rel.object_preps
-            for p in c.children
-            if p.dep_ == "pobj"
-        ]
+        places = _prep_objects(tok, rel.object_preps)
         if tok.dep_ in ("acl", "amod"):
             subjects = [tok.head]
             places += [c for c in tok.children if c.dep_ == "npadvmod"]  # "Washington-based"
@@ -758,14 +736,8 @@ def _place_rules(st: _Doc, tok: Token) -> list[_Found]:
             subjects = [c for c in tok.children if c.dep_ == "nsubjpass"]
         for s, o, ind in _pairs(_actors(st, subjects), _actors(st, places)):
             out.append(_Found(s, rel.name, o, "place-based-in", tok, ind))
-    if idx is not None and st.mentions[idx].cls in ("Organization",) and tok == _head_of(st, idx):
-        places = [
-            p
-            for c in tok.children
-            if c.dep_ == "prep" and c.lower_ in ("in", "of")  # "Avis Bourg Co. of Folsom"
-            for p in c.children
-            if p.dep_ == "pobj"
-        ]
+    if idx is not None and st.mentions[idx].cls in ("Organization",) and tok == st.heads[idx]:
+        places = _prep_objects(tok, ("in", "of"))  # "Avis Bourg Co. of Folsom"
         for s, o, ind in _pairs([(idx, False)], _actors(st, places)):
             if st.onto.is_a(st.mentions[o].cls, "Place"):
                 out.append(_Found(s, rel.name, o, "org-in-place", tok, ind))
@@ -778,15 +750,9 @@ def _person_place_rules(st: _Doc, tok: Token) -> list[_Found]:
     idx = st.tok2m.get(tok.i)
     if rel is None or idx is None or st.mentions[idx].kind != "name" or st.mentions[idx].cls != "Person":
         return []
-    if tok != _head_of(st, idx):
+    if tok != st.heads[idx]:
         return []
-    places = [
-        p
-        for c in tok.children
-        if c.dep_ == "prep" and c.lower_ in ("of", "from")
-        for p in c.children
-        if p.dep_ == "pobj"
-    ]
+    places = _prep_objects(tok, ("of", "from"))
     out = []
     for o, _ in _actors(st, places):
         if st.onto.is_a(st.mentions[o].cls, "Place"):
@@ -796,12 +762,6 @@ def _person_place_rules(st: _Doc, tok: Token) -> list[_Found]:
                 _Found(idx, "memberOf", o, "person-of-org", tok, False)
             )  # "Lt. Jim Bowell of the Fire Department"
     return out
-
-
-def _head_of(st: _Doc, idx: int) -> Token:
-    m = st.mentions[idx]
-    toks = [t for t in st.doc if t.idx >= m.start and t.idx < m.end]
-    return min(toks, key=lambda t: len(list(t.ancestors)))
 
 
 def _polarity(st: _Doc, trigger: Token) -> tuple[bool, bool]:
