@@ -33,16 +33,18 @@ def assertion_iri(s_iri: str, predicate: str, o_iri: str, doc_id: str, start: in
 
 ENTITIES_GRAPH = URIRef(f"{ID_BASE}graph/entities")
 
-#: Output formats by file extension: (name, rdflib serializer or "graphml"/"gexf", keeps named graphs).
-FORMATS: dict[str, tuple[str, str, bool]] = {
-    ".ttl": ("turtle", "turtle", False),
-    ".nt": ("ntriples", "nt", False),
-    ".trig": ("trig", "trig", True),
-    ".nq": ("nquads", "nquads", True),
-    ".jsonld": ("json-ld", "json-ld", True),
-    ".graphml": ("graphml", "graphml", False),
-    ".gexf": ("gexf", "gexf", False),
+#: Output formats by file extension, with the name ``--format`` takes. GraphML and GEXF come from the
+#: networkx graph; the others are RDF (TriG, N-Quads and JSON-LD keep one named graph per document).
+FORMATS: dict[str, str] = {
+    ".ttl": "turtle",
+    ".nt": "ntriples",
+    ".trig": "trig",
+    ".nq": "nquads",
+    ".jsonld": "json-ld",
+    ".graphml": "graphml",
+    ".gexf": "gexf",
 }
+NETWORKX_FORMATS = (".graphml", ".gexf")
 
 
 PREFIXES = {
@@ -150,12 +152,10 @@ def format_for(path: str | Path, fmt: str | None = None) -> str:
     """
     if fmt:
         wanted = fmt.lower().lstrip(".")
-        for ext, (name, _ser, _ds) in FORMATS.items():
+        for ext, name in FORMATS.items():
             if wanted in (name, ext[1:]):
                 return ext
-        raise UnknownFormatError(
-            f"unknown output format '{fmt}'; valid: {', '.join(sorted(v[0] for v in FORMATS.values()))}"
-        )
+        raise UnknownFormatError(f"unknown output format '{fmt}'; valid: {', '.join(sorted(FORMATS.values()))}")
     ext = Path(path).suffix.lower()
     if ext not in FORMATS:
         raise UnknownFormatError(
@@ -167,25 +167,35 @@ def format_for(path: str | Path, fmt: str | None = None) -> str:
 def write_graph(g: nx.MultiDiGraph, path: str | Path, fmt: str | None = None) -> None:
     """Write ``g`` to ``path`` in the format its extension (or ``fmt``) names."""
     ext = format_for(path, fmt)
-    _name, serializer, keeps_graphs = FORMATS[ext]
-    if serializer == "graphml":
+    if ext == ".graphml":
         nx.write_graphml(flat_graph(g), path)
-    elif serializer == "gexf":
+    elif ext == ".gexf":
         nx.write_gexf(flat_graph(g), path)
     else:
-        # Oxigraph writes every RDF format an order of magnitude faster than rdflib.
         import pyoxigraph as ox
 
-        target = ox.RdfFormat.from_extension(ext.lstrip("."))
-        parsed: Iterable[Any] = ox.parse(nquads(g).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
-        if not keeps_graphs:
-            parsed = _distinct_triples(parsed)
-        prefixes = PREFIXES if target in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
-        ox.serialize(parsed, output=str(path), format=target, prefixes=prefixes)
+        serialize_quads(ox.parse(nquads(g).encode("utf-8"), format=ox.RdfFormat.N_QUADS), path, ext)
+
+
+def serialize_quads(quads: Iterable[Any], path: str | Path, ext: str) -> None:
+    """Write Oxigraph quads to ``path`` as the RDF format of extension ``ext``, with kg's prefixes.
+
+    Triple formats get each triple once (a relation stated in two documents is one triple). Oxigraph
+    writes every RDF format an order of magnitude faster than rdflib.
+    """
+    import pyoxigraph as ox
+
+    target = ox.RdfFormat.from_extension(ext.lstrip("."))
+    if target is None or ext in NETWORKX_FORMATS:
+        raise UnknownFormatError(f"'{ext}' is not an RDF format; valid: .ttl, .nt, .trig, .nq, .jsonld")
+    if not target.supports_datasets:
+        quads = _distinct_triples(quads)
+    prefixes = PREFIXES if target in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+    ox.serialize(quads, output=str(path), format=target, prefixes=prefixes)
 
 
 def _distinct_triples(quads: Iterable[Any]) -> list[Any]:
-    """The triples of ``quads`` once each (a direct triple stated in two documents is one triple)."""
+    """The triples of ``quads`` once each, in first-seen order."""
     seen: dict[Any, None] = {}
     for q in quads:
         seen.setdefault(q.triple, None)

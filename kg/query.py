@@ -164,26 +164,17 @@ def export_rdf(source: str | Path, dest: str | Path, fmt: str | None = None) -> 
     Raises:
         UnknownFormatError: The format is not an RDF format kg writes.
     """
-    import pyoxigraph as ox
-
     from kg.errors import OutputError, UnknownFormatError
-    from kg.export import FORMATS, format_for
+    from kg.export import NETWORKX_FORMATS, format_for, serialize_quads
 
     ext = format_for(dest, fmt)
-    if FORMATS[ext][1] in ("graphml", "gexf"):
+    if ext in NETWORKX_FORMATS:
         raise UnknownFormatError("GraphML and GEXF come from `kg build --format graphml,gexf`, not from RDF")
-    rdf_format = ox.RdfFormat.from_extension(ext.lstrip("."))
-    if rdf_format is None:
-        raise UnknownFormatError(f"no RDF serializer for '{ext}'")
     store = open_source(source)
-    quads = store.quads_for_pattern(None, None, None, None)
     dest = Path(dest)
     tmp = dest.with_name(f".{dest.name}.tmp")
     try:
-        if rdf_format.supports_datasets:
-            ox.serialize(quads, output=str(tmp), format=rdf_format)
-        else:
-            ox.serialize((q.triple for q in quads), output=str(tmp), format=rdf_format)
+        serialize_quads(store.quads_for_pattern(None, None, None, None), tmp, ext)
         tmp.replace(dest)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

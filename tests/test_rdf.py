@@ -137,6 +137,20 @@ def test_store_is_incremental_and_idempotent(tmp_path: Path) -> None:
     assert isomorphic(_store_graph(tmp_path / "s1"), stored)  # adding A again adds nothing
 
 
+def test_export_from_a_store_matches_the_build(tmp_path: Path) -> None:
+    from kg.pipeline import build_into_store
+    from kg.query import export_rdf
+
+    a, b = _articles(tmp_path)
+    graph = build_into_store([a, b], tmp_path / "s").graph
+    export_rdf(tmp_path / "s", tmp_path / "all.nt")
+    export_rdf(tmp_path / "s", tmp_path / "all.ttl")
+    lines = (tmp_path / "all.nt").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(set(lines))  # a triple stated in two documents' graphs is written once
+    assert isomorphic(load_rdf(tmp_path / "all.nt"), to_rdf(graph))
+    assert "@prefix kg:" in (tmp_path / "all.ttl").read_text(encoding="utf-8")
+
+
 def test_store_keeps_one_named_graph_per_document(tmp_path: Path) -> None:
     from kg.pipeline import build_into_store
 
