@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -21,9 +22,20 @@ app = typer.Typer(
 )
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"kg: error: {message}", err=True)
     raise typer.Exit(code=1)
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Turn a KGError into the one-line message and exit status 1 of every command."""
+    from kg.errors import KGError
+
+    try:
+        yield
+    except KGError as exc:
+        _fail(str(exc))
 
 
 @app.command()
@@ -50,12 +62,11 @@ def build(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
     """Build graph.ttl, graph.html, entities.jsonl and relations.jsonl from INPUTS."""
-    from kg.errors import KGError
     from kg.export import format_for, write_graph
     from kg.pipeline import Settings, build_graph, build_into_store, write_outputs
 
     settings = Settings(model=model, n_process=n_process, batch_size=batch_size)
-    try:
+    with _reported():
         extra = [format_for("", f.strip()) for f in formats.split(",") if f.strip()]
 
         def run(progress: Callable[[int, int], None] | None) -> BuildResult:
@@ -75,9 +86,6 @@ def build(
         for ext in extra:
             write_graph(result.graph, out / f"graph{ext}")
             written.append(out / f"graph{ext}")
-    except KGError as exc:
-        _fail(str(exc))
-        return
     if not quiet:
         s = result.stats
         typer.echo(
@@ -105,7 +113,6 @@ def query(
     fmt: Annotated[str, typer.Option("--format", help="table, csv, tsv or json.")] = "table",
 ) -> None:
     """Run a SPARQL query and print its results."""
-    from kg.errors import KGError
     from kg.query import open_source, read_query, run_query, serialize_rows
 
     if fmt not in ("table", "csv", "tsv", "json"):
@@ -116,11 +123,8 @@ def query(
         if not sep or not name:
             _fail(f"[E602] bad --param '{item}': write NAME=VALUE")
         params[name.strip()] = value
-    try:
+    with _reported():
         result = run_query(open_source(source), read_query(sparql), params)
-    except KGError as exc:
-        _fail(str(exc))
-        return
     if result.kind == "graph":
         import pyoxigraph as ox
 
@@ -145,15 +149,11 @@ def validate(
     graph: Annotated[Path, typer.Argument(help="An RDF file written by kg (.ttl, .nt, .trig, .nq, .jsonld).")],
 ) -> None:
     """Check a graph against kg's SHACL shapes; exit status 1 if it does not conform."""
-    from kg.errors import KGError
     from kg.validate import load_rdf
     from kg.validate import validate as run_validation
 
-    try:
+    with _reported():
         report = run_validation(load_rdf(graph))
-    except KGError as exc:
-        _fail(str(exc))
-        return
     if report.conforms:
         typer.echo(f"{graph}: conforms to kg's SHACL shapes")
         return
@@ -169,15 +169,11 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to bind (loopback by default).")] = "127.0.0.1",
 ) -> None:
     """Serve SOURCE read-only as a SPARQL 1.1 endpoint at http://HOST:PORT/query until Ctrl-C."""
-    from kg.errors import KGError
     from kg.serve import serve as run_server
 
     typer.echo(f"SPARQL endpoint: http://{host}:{port}/query (Ctrl-C stops)", err=True)
-    try:
+    with _reported():
         code = run_server(source, host, port)
-    except KGError as exc:
-        _fail(str(exc))
-        return
     raise typer.Exit(code=code)
 
 
@@ -188,14 +184,10 @@ def export(
     fmt: Annotated[str | None, typer.Option("--format", help="turtle, ntriples, trig, nquads, json-ld.")] = None,
 ) -> None:
     """Convert SOURCE to another RDF format (TriG and N-Quads keep one named graph per document)."""
-    from kg.errors import KGError
     from kg.query import export_rdf
 
-    try:
+    with _reported():
         export_rdf(source, dest, fmt)
-    except KGError as exc:
-        _fail(str(exc))
-        return
     typer.echo(f"wrote {dest}")
 
 
@@ -208,16 +200,12 @@ def evaluate(
     """Score a built graph against gold annotations: P/R/F1 per type, and entity-resolution errors."""
     import json
 
-    from kg.errors import KGError
     from kg.evaluate import load_gold, load_graph, score
 
     if fmt not in ("table", "json"):
         _fail(f"[E603] unknown format '{fmt}'; valid: table, json")
-    try:
+    with _reported():
         result = score(load_gold(gold), load_graph(graph))
-    except KGError as exc:
-        _fail(str(exc))
-        return
     if fmt == "json":
         typer.echo(json.dumps(result.as_dict(), indent=1, ensure_ascii=False))
         return
@@ -265,13 +253,9 @@ def conll04(
     import json
 
     from kg.conll04 import evaluate as run_conll04
-    from kg.errors import KGError
 
-    try:
+    with _reported():
         result = run_conll04(path, limit, model)
-    except KGError as exc:
-        _fail(str(exc))
-        return
     if fmt == "json":
         typer.echo(json.dumps(result, indent=1))
         return
