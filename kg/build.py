@@ -86,7 +86,8 @@ def build_graph(
             documents=sorted({pv.doc_id for pv in evidence}),
         )
     g.graph["documents"] = {
-        a.id: {"title": a.title, "date": a.date, "url": a.url, "source": a.source} for a in (articles or {}).values()
+        a.id: {"title": a.title, "date": a.date, "url": a.url, "source": a.source, "author": a.author, "site": a.site}
+        for a in (articles or {}).values()
     }
     g.graph["dropped"] = dropped
     g.graph["model"] = model

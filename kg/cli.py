@@ -40,7 +40,9 @@ def _reported() -> Iterator[None]:
 
 @app.command()
 def build(
-    inputs: Annotated[list[Path], typer.Argument(help=".txt or .jsonl files, or folders of them.", show_default=False)],
+    inputs: Annotated[
+        list[Path], typer.Argument(help=".txt, .jsonl, .html, .warc(.gz) files, or folders.", show_default=False)
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
     model: Annotated[
         str | None, typer.Option("--model", "-m", help="spaCy model (default: en_core_web_sm if installed).")
@@ -59,13 +61,24 @@ def build(
         int | None,
         typer.Option("--max-nodes", help="Most connected actors drawn in graph.html (default 1500).", min=1),
     ] = None,
+    no_clean: Annotated[
+        bool, typer.Option("--no-clean", help="Keep page furniture (bylines, captions, menus...) in the text.")
+    ] = False,
+    explain_clean: Annotated[
+        bool, typer.Option("--explain-clean", help="Also write cleaning.jsonl: every blanked span and why.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
-    """Build graph.ttl, graph.html, entities.jsonl and relations.jsonl from INPUTS."""
+    """Build graph.ttl, graph.html, entities.jsonl and relations.jsonl from INPUTS.
+
+    INPUTS are .txt, .jsonl, .html/.htm and .warc/.warc.gz files, or folders of them.
+    """
     from kg.export import format_for, write_graph
     from kg.pipeline import Settings, build_graph, build_into_store, write_outputs
 
-    settings = Settings(model=model, n_process=n_process, batch_size=batch_size)
+    if no_clean and explain_clean:
+        _fail("--explain-clean lists what the cleaning stage blanked; it cannot be used with --no-clean")
+    settings = Settings(model=model, n_process=n_process, batch_size=batch_size, clean=not no_clean)
     with _reported():
         extra = [format_for("", f.strip()) for f in formats.split(",") if f.strip()]
 
@@ -82,7 +95,7 @@ def build(
             with Progress(transient=True) as bar:
                 task = bar.add_task("parsing", total=None)
                 result = run(lambda done, total: bar.update(task, completed=done, total=total))
-        written = write_outputs(result, out, max_nodes=max_nodes)
+        written = write_outputs(result, out, max_nodes=max_nodes, explain_clean=explain_clean)
         for ext in extra:
             write_graph(result.graph, out / f"graph{ext}")
             written.append(out / f"graph{ext}")

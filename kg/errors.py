@@ -80,3 +80,9 @@ class SettingsError(KGError):
     """A setting out of its valid range."""
 
     code = "E500"
+
+
+class AnnotationError(KGError):
+    """An annotation file that breaks docs/ANNOTATION.md."""
+
+    code = "E600"

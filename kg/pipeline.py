@@ -8,6 +8,7 @@ build never leaves half-written files.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import tempfile
@@ -23,7 +24,7 @@ from kg.build import build_graph as assemble
 from kg.errors import InputError, KGError, OutputError, SettingsError
 from kg.ingest import article_from_text, load_articles
 from kg.ontology import load_ontology
-from kg.records import Article, BuildStats, DocumentExtraction
+from kg.records import Article, Blank, BuildStats, DocumentExtraction
 from kg.resolve import Resolver
 
 #: Called after each document with (documents done, documents in all).
@@ -42,6 +43,7 @@ class Settings:
         batch_size: Documents per parsing batch (a batch also closes at ``kg.nlp.MAX_BATCH_CHARS``).
         ontology_dir: Ontology folder (default: the bundled ``ontologies/``).
         keep_extractions: Keep each document's extraction in ``BuildResult.new_extractions`` (stores need it).
+        clean: Run the cleaning stage (:mod:`kg.clean`): page furniture is blanked before parsing.
     """
 
     model: str | None = None
@@ -49,6 +51,7 @@ class Settings:
     batch_size: int = 32
     ontology_dir: Path | None = None
     keep_extractions: bool = False
+    clean: bool = True
 
     def check(self) -> None:
         """Raise :class:`SettingsError` for out-of-range values."""
@@ -66,6 +69,7 @@ class BuildResult:
     stats: BuildStats
     articles: dict[str, Article] = field(default_factory=dict)
     new_extractions: list[DocumentExtraction] = field(default_factory=list)
+    blanked: list[Blank] = field(default_factory=list)
 
 
 Source = str | os.PathLike[str] | Article
@@ -154,17 +158,65 @@ Extracted = tuple[DocumentExtraction, float, str | None]
 
 
 def _extract_each(
-    nlp: Any, articles: list[Article], ontology: Any, batch_size: int, model: str | None
+    nlp: Any,
+    articles: list[Article],
+    ontology: Any,
+    batch_size: int,
+    model: str | None,
+    cleaning: Cleaning | None = None,
 ) -> Iterator[Extracted]:
-    """Parse ``articles`` in batches and extract each Doc as it comes; no Doc outlives its extraction."""
+    """Clean, parse ``articles`` in batches and extract each Doc as it comes; no Doc outlives its extraction."""
     from kg.extract import extract_document
     from kg.nlp import parse
 
-    for doc, article in parse(nlp, articles, ontology, batch_size=batch_size):
+    blanks: dict[str, tuple[Blank, ...]] = {}
+    clean_seconds = 0.0
+    if cleaning is not None:
+        from kg.clean import clean, load_furniture
+
+        t = time.perf_counter()
+        furniture = load_furniture(cleaning.ontology_dir)
+        blanks = {a.id: tuple(clean(a, furniture, cleaning.repeated)) for a in articles}
+        clean_seconds = time.perf_counter() - t
+    for doc, article in parse(nlp, articles, ontology, batch_size=batch_size, blanks=blanks):
         t = time.perf_counter()
         ex = extract_document(doc, article, ontology)
+        if blanks.get(article.id):
+            ex = dataclasses.replace(ex, blanked=blanks[article.id], article=_retitled(article, blanks[article.id]))
         del doc
-        yield ex, time.perf_counter() - t, model
+        yield ex, time.perf_counter() - t + clean_seconds, model
+        clean_seconds = 0.0
+
+
+def _retitled(article: Article, blanks: Sequence[Blank]) -> Article:
+    """A text file's title is its first line; when cleaning blanked that line (a menu), the title is the
+    first line that is left (the headline)."""
+    from kg.clean import blank
+
+    lines = [ln.strip() for ln in article.text.splitlines() if ln.strip()]
+    if not lines or article.title != lines[0][:200]:
+        return article
+    kept = [ln.strip() for ln in blank(article.text, blanks).splitlines() if ln.strip()]
+    if not kept or kept[0] == lines[0]:
+        return article
+    return dataclasses.replace(article, title=kept[0][:200])
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaning:
+    """What the cleaning stage needs in every process: the corpus-wide repeated segments."""
+
+    repeated: frozenset[str]
+    ontology_dir: Path | None = None
+
+
+def _cleaning(articles: list[Article], settings: Settings) -> Cleaning | None:
+    if not settings.clean:
+        return None
+    from kg.clean import repeated_segments
+
+    # One pass of hashing over the whole build: a segment found verbatim in several documents is furniture.
+    return Cleaning(repeated_segments(articles), settings.ontology_dir)
 
 
 def _extraction_stream(
@@ -173,23 +225,30 @@ def _extraction_stream(
     """Extractions of ``articles`` in input order, in this process or in ``n_process`` workers."""
     from kg.nlp import load_pipeline, model_name
 
+    cleaning = _cleaning(articles, settings)
     if settings.n_process > 1 and len(articles) > settings.batch_size:
-        # Workers parse *and* extract, so only small records cross process boundaries, never Docs.
-        return _parallel_extractions(articles, settings), None
+        # Workers clean, parse *and* extract, so only small records cross process boundaries, never Docs.
+        return _parallel_extractions(articles, settings, cleaning), None
     nlp = load_pipeline(settings.model, settings.ontology_dir)
-    return _extract_each(nlp, articles, ontology, settings.batch_size, None), model_name(nlp)
+    return _extract_each(nlp, articles, ontology, settings.batch_size, None, cleaning), model_name(nlp)
 
 
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(model: str | None, ontology_dir: Path | None, batch_size: int) -> None:
+def _worker_init(model: str | None, ontology_dir: Path | None, batch_size: int, cleaning: Cleaning | None) -> None:
     from kg.nlp import load_pipeline, model_name
 
     # An exception escaping a Pool initializer makes the pool respawn workers forever: keep it for the task.
     try:
         nlp = load_pipeline(model, ontology_dir)
-        _WORKER.update(nlp=nlp, model=model_name(nlp), ontology=load_ontology(ontology_dir), batch_size=batch_size)
+        _WORKER.update(
+            nlp=nlp,
+            model=model_name(nlp),
+            ontology=load_ontology(ontology_dir),
+            batch_size=batch_size,
+            cleaning=cleaning,
+        )
     except KGError as exc:
         _WORKER["error"] = exc
 
@@ -197,10 +256,16 @@ def _worker_init(model: str | None, ontology_dir: Path | None, batch_size: int) 
 def _worker_extract(chunk: list[Article]) -> list[Extracted]:
     if "error" in _WORKER:
         raise _WORKER["error"]
-    return list(_extract_each(_WORKER["nlp"], chunk, _WORKER["ontology"], _WORKER["batch_size"], _WORKER["model"]))
+    return list(
+        _extract_each(
+            _WORKER["nlp"], chunk, _WORKER["ontology"], _WORKER["batch_size"], _WORKER["model"], _WORKER["cleaning"]
+        )
+    )
 
 
-def _parallel_extractions(articles: list[Article], settings: Settings) -> Iterator[Extracted]:
+def _parallel_extractions(
+    articles: list[Article], settings: Settings, cleaning: Cleaning | None
+) -> Iterator[Extracted]:
     import multiprocessing as mp
 
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
@@ -210,7 +275,7 @@ def _parallel_extractions(articles: list[Article], settings: Settings) -> Iterat
     with ctx.Pool(
         settings.n_process,
         initializer=_worker_init,
-        initargs=(settings.model, settings.ontology_dir, settings.batch_size),
+        initargs=(settings.model, settings.ontology_dir, settings.batch_size, cleaning),
     ) as pool:
         # imap keeps input order, so the graph does not depend on which worker finished first.
         for batch in pool.imap(_worker_extract, chunks):
@@ -230,6 +295,8 @@ def _run(
     for old in previous:
         resolver.add(old)
     keep: list[DocumentExtraction] = []
+    blanked: list[Blank] = []
+    seen: dict[str, Article] = {}
     sentences = tokens = mentions = relations = 0
     extract_seconds = 0.0
     stream, model = _extraction_stream(articles, settings, ontology)
@@ -239,6 +306,8 @@ def _run(
         resolver.add(ex)
         if settings.keep_extractions:
             keep.append(ex)
+        blanked.extend(ex.blanked)
+        seen[ex.article.id] = ex.article  # cleaning may have found the real headline of a text file
         extract_seconds += seconds
         sentences += ex.sentences
         tokens += ex.tokens
@@ -249,7 +318,7 @@ def _run(
     t_parse = time.perf_counter()
     entities, rels = resolver.result()
     by_id = {ex.article.id: ex.article for ex in previous}
-    by_id.update((a.id, a) for a in articles)
+    by_id.update((a.id, seen.get(a.id, a)) for a in articles)
     graph = assemble(entities, rels, ontology, by_id, model)
     t_end = time.perf_counter()
     stats = BuildStats(
@@ -266,11 +335,11 @@ def _run(
             "ingest": round(t_ingest - t0, 3),
             "load_model": round(t_model - t_ingest, 3),
             "parse_and_extract": round(t_parse - t_model, 3),
-            "extract": round(extract_seconds, 3),
+            "extract_and_clean": round(extract_seconds, 3),
             "resolve_and_build": round(t_end - t_parse, 3),
         },
     )
-    return BuildResult(graph=graph, stats=stats, articles=by_id, new_extractions=keep)
+    return BuildResult(graph=graph, stats=stats, articles=by_id, new_extractions=keep, blanked=blanked)
 
 
 def write_outputs(
@@ -278,11 +347,13 @@ def write_outputs(
     out_dir: str | os.PathLike[str],
     title: str = "kg graph",
     max_nodes: int | None = None,
+    explain_clean: bool = False,
 ) -> list[Path]:
     """Write graph.ttl, graph.html, entities.jsonl and relations.jsonl into ``out_dir``, all or nothing.
 
     ``max_nodes`` caps the HTML page to the most connected actors (default: ``kg.html.DEFAULT_MAX_NODES``;
-    the other files always hold everything).
+    the other files always hold everything). ``explain_clean`` adds ``cleaning.jsonl``: every span the
+    cleaning stage blanked, with its document, offsets, reason and text.
 
     Raises:
         OutputError: ``out_dir`` is a file or cannot be created or written.
@@ -305,8 +376,13 @@ def write_outputs(
         (tmp / "graph.html").write_text(page, encoding="utf-8")
         _write_lines(tmp / "entities.jsonl", entity_lines(g))
         _write_lines(tmp / "relations.jsonl", relation_lines(g))
+        names = list(OUTPUT_FILES)
+        if explain_clean:
+            lines = (json.dumps(dataclasses.asdict(b), ensure_ascii=False) for b in result.blanked)
+            _write_lines(tmp / "cleaning.jsonl", lines)
+            names.append("cleaning.jsonl")
         written = []
-        for name in OUTPUT_FILES:
+        for name in names:
             os.replace(tmp / name, out / name)
             written.append(out / name)
         return written

@@ -21,6 +21,8 @@ class Article:
         date: ISO 8601 date of the document if known.
         url: Where the document came from, if known.
         source: The file the document was read from.
+        author: Author or byline from the page's metadata, if known.
+        site: Name of the site or publisher, if known.
     """
 
     id: str
@@ -29,6 +31,27 @@ class Article:
     date: str | None = None
     url: str | None = None
     source: str | None = None
+    author: str | None = None
+    site: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Blank:
+    """One span of a document that the cleaning stage (:mod:`kg.clean`) took for page furniture.
+
+    Attributes:
+        doc_id: The document.
+        start: Offset of the first character in the article text.
+        end: Offset one past the last character.
+        reason: Why (``pattern:byline``, ``credit``, ``caption``, ``list``, ``menu``, ``repeated``).
+        text: The span as written.
+    """
+
+    doc_id: str
+    start: int
+    end: int
+    reason: str
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +152,7 @@ class DocumentExtraction:
     relations: tuple[RelationMention, ...]
     sentences: int = 0
     tokens: int = 0
+    blanked: tuple[Blank, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

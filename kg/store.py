@@ -19,7 +19,7 @@ import networkx as nx
 
 from kg.errors import OutputError
 from kg.iri import short_hash
-from kg.records import Article, DocumentExtraction, Mention, Provenance, RelationMention
+from kg.records import Article, Blank, DocumentExtraction, Mention, Provenance, RelationMention
 
 STORE_SUBDIR = "oxigraph"
 EXTRACTIONS_SUBDIR = "extractions"
@@ -42,6 +42,7 @@ def extraction_from_json(text: str) -> DocumentExtraction:
         ),
         sentences=d["sentences"],
         tokens=d["tokens"],
+        blanked=tuple(Blank(**b) for b in d.get("blanked", ())),
     )
 
 

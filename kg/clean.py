@@ -1,0 +1,425 @@
+"""The cleaning stage: tell a page's story from its furniture, without moving a character.
+
+Text copied from news sites arrives with bylines, captions, menus, related headlines, market tickers, legal
+lines and prompts inside it. This stage cuts a document into segments (lines where the text has line breaks;
+runs between wide gaps and then sentences where it lost them), labels each segment story or furniture, and
+returns the furniture as spans that :mod:`kg.nlp` blanks with spaces, so every offset kg reports still points
+into the original text.
+
+The signals, each with a reason a user can read (``kg build --explain-clean``):
+
+- a known furniture pattern at the start of a short segment (``ontologies/furniture.tsv``: bylines, bios,
+  legal lines, prompts, "read more", share widgets, tickers, comment widgets, navigation);
+- a credit, which also makes the segment before it a caption;
+- the share of function words: prose has many ("the", "of", "said"), lists of names and headlines few;
+- runs of short segments with no sentence end (menus, headline lists), worst at the head and tail;
+- a segment that repeats verbatim in several documents of one build (the classic boilerplate signal).
+
+Losing a story sentence is worse than keeping a caption, so a segment is furniture only on a clear signal:
+a short fragment between two story segments is kept, and the headline and dateline are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from kg.errors import OntologyError
+from kg.records import Article, Blank
+
+# Scraped text whose line breaks were lost: a run of two or more spaces (or a tab) is a boundary.
+_GAP = re.compile(r"[ \t\u00a0]{2,}|\t")
+# A sentence end, also where the space after it was lost ("said.The army").
+_SENT_END = re.compile(r"(?<=[a-z0-9)][.!?])[\"')\]]?(?:\s+|(?=[A-Z\"'(\u2014\u2013]))")
+# Words glued where a line break was lost: "Tariffs RiseMarkets Fall" (a capital right after a lower-case
+# letter that ends a word of three or more letters).
+_GLUE = re.compile(r"(?:(?<=[a-z]{3})|(?<=\d))(?=[A-Z][a-z])")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_DATELINE = re.compile(
+    r"^\s*(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?(?:\d{1,2}\s+)?"
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\s*$"
+    r"|^\s*\d{4}-\d{2}-\d{2}\s*$"
+)
+_FURNITURE_FILE = "furniture.tsv"
+#: Below this share of function words a long segment is a list of names, not prose.
+PROSE_SHARE = 0.22
+#: Segments shorter than this are judged by their neighbours.
+SHORT = 60
+#: A line pattern only applies to segments shorter than this (a long paragraph that starts "By ..." is story).
+LINE_PATTERN_MAX = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Furniture:
+    """The furniture vocabulary of ``ontologies/furniture.tsv``."""
+
+    lines: tuple[tuple[str, re.Pattern[str]], ...]
+    ends: tuple[tuple[str, re.Pattern[str]], ...]
+    credits: tuple[re.Pattern[str], ...]
+    function_words: frozenset[str]
+
+
+@lru_cache(maxsize=4)
+def load_furniture(ontology_dir: Path | None = None) -> Furniture:
+    """Read the furniture patterns (default: the bundled ``ontologies/furniture.tsv``).
+
+    Raises:
+        OntologyError: The file is missing or a pattern does not compile (named by line).
+    """
+    from kg.ontology import default_directory
+
+    path = (ontology_dir or default_directory()) / _FURNITURE_FILE
+    try:
+        rows = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise OntologyError(f"cannot read furniture patterns '{path}': {exc.strerror or exc}") from None
+    lines: list[tuple[str, re.Pattern[str]]] = []
+    ends: list[tuple[str, re.Pattern[str]]] = []
+    credits: list[re.Pattern[str]] = []
+    words: set[str] = set()
+    for n, row in enumerate(rows, 1):
+        if not row.strip() or row.startswith("#"):
+            continue
+        parts = row.split("\t")
+        if len(parts) != 3:
+            raise OntologyError(f"{path}, line {n}: expected 3 tab-separated fields (kind, label, value)")
+        kind, label, value = parts
+        try:
+            if kind in ("line", "end"):
+                pattern = re.compile(r"\s*(?:" + value + ")", re.IGNORECASE)
+                (lines if kind == "line" else ends).append((label, pattern))
+            elif kind == "credit":
+                credits.append(re.compile(value))
+            elif kind == "function":
+                words.update(value.split())
+            else:
+                raise OntologyError(f"{path}, line {n}: unknown kind {kind!r}; valid: line, end, credit, function")
+        except re.error as exc:
+            raise OntologyError(f"{path}, line {n}: bad regular expression ({exc})") from None
+    return Furniture(tuple(lines), tuple(ends), tuple(credits), frozenset(words))
+
+
+@dataclass
+class _Segment:
+    start: int
+    end: int
+    text: str
+    label: str = ""  # "story" or "furniture"
+    reason: str = ""
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    """Non-blank line spans, each trimmed of surrounding white space."""
+    out = []
+    for m in re.finditer(r"[^\n]+", text):
+        s, e = m.start(), m.end()
+        body = m.group()
+        lead = len(body) - len(body.lstrip())
+        trail = len(body) - len(body.rstrip())
+        if e - trail > s + lead:
+            out.append((s + lead, e - trail))
+    return out
+
+
+def segments(text: str, credits: Sequence[re.Pattern[str]] = ()) -> list[tuple[int, int]]:
+    """Cut a document into segments: lines, then runs between wide gaps, then sentences of long runs.
+
+    A line of prose keeps its sentences together (judged as one paragraph); a run that lost its line
+    breaks is cut further, so furniture glued inline to the story is judged on its own.
+    """
+    out: list[tuple[int, int]] = []
+    for ls, le in _line_spans(text):
+        pieces = []
+        pos = ls
+        for gap in _GAP.finditer(text, ls, le):
+            if gap.start() > pos:
+                pieces.append((pos, gap.start()))
+            pos = gap.end()
+        if pos < le:
+            pieces.append((pos, le))
+        many = len(pieces) > 1 or (le - ls) > 1500
+        for ps, pe in pieces:
+            if not many:
+                out.append((ps, pe))
+                continue
+            # Lost line breaks: sentences, and glued words, become boundaries too.
+            cuts = [ps]
+            for m in _SENT_END.finditer(text, ps, pe):
+                if m.end() < pe:
+                    cuts.append(m.end())
+            for m in _GLUE.finditer(text, ps, pe):
+                cuts.append(m.start())
+            for credit in credits:  # a caption's credit glued to the next story sentence
+                for m in credit.finditer(text, ps, pe):
+                    cuts += [m.start(), m.end()]
+            cuts = [*sorted(set(cuts)), pe]
+            for a, b in itertools.pairwise(cuts):
+                seg = text[a:b]
+                lead = len(seg) - len(seg.lstrip())
+                trail = len(seg) - len(seg.rstrip())
+                if b - trail > a + lead:
+                    out.append((a + lead, b - trail))
+    return out
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def segment_hash(text: str) -> str:
+    """The corpus-repeat key of a segment (case and white space folded)."""
+    return hashlib.blake2b(_norm(text).encode("utf-8"), digest_size=12).hexdigest()
+
+
+#: A segment must be at least this long to count as a corpus-wide repeat (short ones repeat by chance).
+REPEAT_MIN_CHARS = 25
+
+
+def repeated_segments(articles: Iterable[Article], min_docs: int = 3) -> frozenset[str]:
+    """Hashes of segments that occur verbatim in at least ``min_docs`` documents (one pass of hashing)."""
+    counts: Counter[str] = Counter()
+    for a in articles:
+        seen = {segment_hash(a.text[s:e]) for s, e in segments(a.text) if e - s >= REPEAT_MIN_CHARS}
+        counts.update(seen)
+    return frozenset(h for h, c in counts.items() if c >= min_docs)
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def _prose_share(words: Sequence[str], fn: frozenset[str]) -> float:
+    return sum(1 for w in words if w.lower() in fn) / len(words) if words else 0.0
+
+
+def _caps_share(words: Sequence[str]) -> float:
+    return sum(1 for w in words if w[0].isupper()) / len(words) if words else 0.0
+
+
+def _ends_sentence(text: str) -> bool:
+    return bool(re.search(r"[.!?:][\"')\]]?$", text.rstrip()))
+
+
+def _judge(seg: _Segment, fur: Furniture, repeated: frozenset[str]) -> None:
+    text = seg.text
+    for credit in fur.credits:
+        m = credit.search(text)
+        if m is not None and (m.end() >= len(text.rstrip()) - 2 or len(text) < 200):
+            seg.label, seg.reason = "furniture", "credit"
+            return
+    if len(text) < LINE_PATTERN_MAX:
+        for label, pat in fur.lines:
+            if pat.match(text):
+                seg.label, seg.reason = "furniture", f"pattern:{label}"
+                return
+    if repeated and len(text) >= REPEAT_MIN_CHARS and segment_hash(text) in repeated:
+        seg.label, seg.reason = "furniture", "repeated"
+        return
+    if _DATELINE.match(text):
+        seg.label, seg.reason = "story", "dateline"
+        return
+    words = _words(text)
+    share = _prose_share(words, fur.function_words)
+    if len(text) >= SHORT:
+        if share >= PROSE_SHARE:
+            seg.label = "story"
+        elif _sentence_like(text) and sum(1 for w in words if w.islower()) >= 3:
+            seg.label = ""  # a sentence full of names: the neighbours decide
+        elif _caps_share(words) > 0.6 or text.isupper():
+            seg.label, seg.reason = "furniture", "list"
+        elif share >= PROSE_SHARE / 2:
+            seg.label = ""  # near: the neighbours decide
+        else:
+            seg.label, seg.reason = "furniture", "list"
+    # short segments stay undecided
+
+
+def _sentence_like(text: str) -> bool:
+    """Ends like a sentence and has lower-case words: a short line of story ("Thank you.", "Belgrade
+    rejected the claim.") rather than a menu item or a headline."""
+    return _ends_sentence(text) and any(w.islower() for w in _words(text))
+
+
+def _decide_short(segs: list[_Segment]) -> None:
+    """Undecided segments take the class of their context; runs of them at the edges are menus."""
+    n = len(segs)
+    strong = [i for i, s in enumerate(segs) if s.label == "story" and len(s.text) >= SHORT]
+    if not strong:
+        for s in segs:
+            if not s.label:
+                s.label = "story"  # nothing to compare with: keep it all
+        return
+    # The story is where paragraphs follow each other; a lone paragraph of prose at the head or the tail
+    # (a cookie notice, a show's credits) keeps its own label but does not stretch the story to it.
+    grouped = [i for i in strong if any(j != i and abs(j - i) <= 6 for j in strong)] or strong
+    first, last = grouped[0], grouped[-1]
+    # Undecided prose right next to the story (a dateline paragraph, a quote-heavy one) belongs to it.
+    while first > 0 and not segs[first - 1].label and len(segs[first - 1].text) >= SHORT:
+        first -= 1
+        segs[first].label = "story"
+    while last < n - 1 and not segs[last + 1].label and len(segs[last + 1].text) >= SHORT:
+        last += 1
+        segs[last].label = "story"
+    decided = [s.label for s in segs]
+    for i, s in enumerate(segs):
+        if s.label:
+            continue
+        if first < i < last:
+            prev = next((decided[j] for j in range(i - 1, -1, -1) if decided[j]), "story")
+            nxt = next((decided[j] for j in range(i + 1, n) if decided[j]), "story")
+            # Inside the story a fragment between two pieces of furniture is furniture too (a caption
+            # block, a widget); a sentence is always kept.
+            if prev == nxt == "furniture" and not _sentence_like(s.text):
+                s.label, s.reason = "furniture", "menu"
+            else:
+                s.label = "story"
+        else:
+            s.label, s.reason = "furniture", "menu"
+    for i, s in enumerate(segs):
+        # Short story pieces outside the run of paragraphs are kept only when they read as sentences.
+        if (i < first or i > last) and s.label == "story" and s.reason != "dateline" and not _sentence_like(s.text):
+            s.label, s.reason = "furniture", "menu"
+    _headline_runs(segs)
+    _captions(segs)
+    opening = next(
+        (
+            i
+            for i in range(first, last + 1)
+            if segs[i].label == "story" and len(segs[i].text) >= 100 and _sentence_like(segs[i].text)
+        ),
+        first,
+    )
+    _keep_headline(segs, opening)
+    _keep_edge_sentences(segs, first, last)
+
+
+#: Furniture that interrupts a story (or a show) without ending it.
+_MID_STORY = frozenset({"menu", "pattern:ad", "pattern:transcript-meta", "pattern:share", "pattern:nav"})
+
+
+def _keep_edge_sentences(segs: list[_Segment], first: int, last: int) -> None:
+    """Sentences right after the last paragraph (a closing quote, "Thank you.") are story, up to the first
+    piece of furniture a pattern recognised."""
+    for j in range(last + 1, len(segs)):
+        s = segs[j]
+        if s.label == "furniture" and len(s.text) >= 40 and s.reason not in _MID_STORY:
+            return  # a speaker tag, "[MUSIC]" or an ad break may sit between; a legal line or a list ends it
+        if s.reason == "menu" and _sentence_like(s.text):
+            s.label, s.reason = "story", ""
+
+
+def _headline_runs(segs: list[_Segment]) -> None:
+    """Three or more short lines in a row with no sentence end are a list of links, not story subheads;
+    so is a line of several words in capitals that is not the headline."""
+    run: list[_Segment] = []
+    for s in [*segs, None]:
+        if s is not None and len(s.text) < 140 and not _ends_sentence(s.text) and s.reason != "dateline":
+            run.append(s)
+            continue
+        if len(run) >= 3:
+            for r in run:
+                if r.label == "story":
+                    r.label, r.reason = "furniture", "list"
+        run = []
+    for s in segs:
+        if s.label == "story" and s.text.isupper() and len(_words(s.text)) >= 3 and not _ends_sentence(s.text):
+            s.label, s.reason = "furniture", "list"
+
+
+def _content_words(text: str, fn: frozenset[str]) -> list[str]:
+    out = []
+    for w in _words(text):
+        w = re.sub(r"['’]s?$", "", w.lower())
+        if w and w not in fn:
+            out.append(w)
+    return out
+
+
+def _keep_headline(segs: list[_Segment], first: int) -> None:
+    """The headline (and a standfirst under it): the short lines just before the story whose words the
+    story's opening repeats. Bylines and dates may sit between; related headlines and captions share fewer
+    words with the opening."""
+    fn = load_furniture().function_words
+    body = [s for s in segs[first:] if s.label == "story" and len(s.text) >= SHORT][:8]
+    opening = {w for s in body for w in _content_words(s.text, fn)}
+    for j in range(first - 1, max(first - 13, -1), -1):
+        s = segs[j]
+        if s.reason.startswith("pattern:") or s.reason in ("credit", "caption", "repeated"):
+            continue
+        words = _content_words(s.text, fn)
+        if not 3 <= len(words) <= 40 or len(s.text) > 300:
+            continue
+        overlap = sum(1 for w in words if w in opening) / len(words)
+        if s.text.rstrip().endswith("."):
+            overlap -= 0.15  # a headline has no final period; a caption or a teaser has one
+        if overlap >= 0.2:
+            s.label, s.reason = "story", "headline"
+
+
+def _captions(segs: list[_Segment]) -> None:
+    """The segment just before a credit is its caption, unless it is prose inside the story flow."""
+    for i, s in enumerate(segs):
+        if s.reason != "credit" or i == 0:
+            continue
+        prev = segs[i - 1]
+        # A caption is one or two sentences describing a picture; story paragraphs before a credit are
+        # usually longer, and a caption rarely quotes anyone.
+        if (
+            prev.label == "story"
+            and prev.reason not in ("headline", "dateline")
+            and len(prev.text) < 400
+            and '"' not in prev.text
+            and "said" not in prev.text
+        ):
+            prev.label, prev.reason = "furniture", "caption"
+
+
+def _comment_sections(segs: list[_Segment], fur: Furniture) -> None:
+    """Everything after a comment section's header is readers' comments, prose or not (after the story's
+    first paragraphs: a header at the very top is a menu item)."""
+    seen_story = 0
+    for i, s in enumerate(segs):
+        if s.label == "story" and len(s.text) >= 100:
+            seen_story += 1
+        if seen_story < 2 or len(s.text) >= LINE_PATTERN_MAX:
+            continue
+        label = next((lab for lab, pat in fur.ends if pat.match(s.text)), None)
+        if label is None:
+            continue
+        for rest in segs[i:]:
+            rest.label, rest.reason = "furniture", f"pattern:{label}"
+        return
+
+
+def clean_text(
+    text: str, doc_id: str = "", furniture: Furniture | None = None, repeated: frozenset[str] = frozenset()
+) -> list[Blank]:
+    """The furniture spans of one document, in order (nothing is changed)."""
+    fur = furniture or load_furniture()
+    segs = [_Segment(s, e, text[s:e]) for s, e in segments(text, fur.credits)]
+    for seg in segs:
+        _judge(seg, fur, repeated)
+    _comment_sections(segs, fur)
+    _decide_short(segs)
+    return [Blank(doc_id, s.start, s.end, s.reason or "furniture", s.text) for s in segs if s.label == "furniture"]
+
+
+def clean(article: Article, furniture: Furniture | None = None, repeated: frozenset[str] = frozenset()) -> list[Blank]:
+    """The furniture spans of one article."""
+    return clean_text(article.text, article.id, furniture, repeated)
+
+
+def blank(text: str, spans: Iterable[Blank]) -> str:
+    """``text`` with every span replaced by spaces (line breaks kept), so no offset moves."""
+    chars = list(text)
+    for b in spans:
+        for i in range(b.start, b.end):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
