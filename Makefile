@@ -8,7 +8,7 @@ PY      = $(BIN)/python
 
 SUDO    = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint unit browser clean
+.PHONY: demo test lint unit browser clean model
 
 demo: $(VENV)/.installed
 	$(BIN)/kg build data/ --out out/
@@ -20,6 +20,10 @@ test: $(VENV)/.installed-dev browser lint
 browser:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+# Rebuild the shipped relation model (kg/models) from the annotations and ../shared/data; deterministic.
+model: $(VENV)/.installed
+	$(BIN)/kg train --data ../shared/data --out kg/models
 
 unit: $(VENV)/.installed-dev
 	$(PY) -m pytest -m "not model"

@@ -10,7 +10,11 @@ The signals, each with a reason a user can read (``kg build --explain-clean``):
 
 - a known furniture pattern at the start of a short segment (``ontologies/furniture.tsv``: bylines, bios,
   legal lines, prompts, "read more", share widgets, tickers, comment widgets, navigation);
-- a credit, which also makes the segment before it a caption;
+- a credit, which also makes the segment next to it a caption (after it when that line reads as a caption and
+  the line before as a sentence, before it otherwise);
+- in text that lost its line breaks, furniture glued between sentences ("[MUSIC]", a speaker's time code,
+  "ADVERTISEMENT", "20 min ago"; ``inline`` rows of the vocabulary) is cut out as a segment of its own, and a
+  headline glued to the menu before it is cut from it;
 - the share of function words: prose has many ("the", "of", "said"), lists of names and headlines few;
 - runs of short segments with no sentence end (menus, headline lists), worst at the head and tail;
 - a segment that repeats verbatim in several documents of one build (the classic boilerplate signal).
@@ -39,7 +43,16 @@ _GAP = re.compile(r"[ \t\u00a0]{2,}|\t")
 _SENT_END = re.compile(r"(?<=[a-z0-9)][.!?])[\"')\]]?(?:\s+|(?=[A-Z\"'(\u2014\u2013]))")
 # Words glued where a line break was lost: "Tariffs RiseMarkets Fall" (a capital right after a lower-case
 # letter that ends a word of three or more letters).
-_GLUE = re.compile(r"(?:(?<=[a-z]{3})|(?<=\d))(?=[A-Z][a-z])")
+# A camel-cased brand in parentheses ("(MarketDesk)") is no such boundary; a word glued to an opening quote
+# ('minutes"We will') is.
+_GLUE = re.compile(r"(?:(?<=[a-z]{3})|(?<=\d))(?=[A-Z][a-z])(?![A-Z][a-z]*\))|(?<=[a-z]{3})(?=[\"\u201c][A-Z])")
+# Abbreviations whose period ends no sentence ("Mr. Orban", "Taiwan Semiconductor Manufacturing Co. shares").
+_ABBREV = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Col|Lt|Sgt|Capt|Adm|Gov|Sen|Rep|Rev|St|Jr|Sr|Co|Corp|Inc|Ltd|Bros|No|vs|"
+    r"Jan|Feb|Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec)\.)$"
+)
+# A sentence's last characters: a stop, then perhaps a closing quote or bracket (straight or typographic).
+_SENTENCE_CLOSE = re.compile(r"[.!?:][\"')\]\u2019\u201d\u00bb]?$")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _DATELINE = re.compile(
     r"^\s*(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?(?:\d{1,2}\s+)?"
@@ -63,6 +76,9 @@ class Furniture:
     ends: tuple[tuple[str, re.Pattern[str]], ...]
     credits: tuple[re.Pattern[str], ...]
     function_words: frozenset[str]
+    #: Furniture that text which lost its line breaks glues between story sentences ("[MUSIC]", a speaker's
+    #: time code, "ADVERTISEMENT"): cut out as a segment of its own so that neither neighbour is lost with it.
+    inline: tuple[re.Pattern[str], ...] = ()
 
 
 @lru_cache(maxsize=4)
@@ -82,6 +98,7 @@ def load_furniture(ontology_dir: Path | None = None) -> Furniture:
     lines: list[tuple[str, re.Pattern[str]]] = []
     ends: list[tuple[str, re.Pattern[str]]] = []
     credits: list[re.Pattern[str]] = []
+    inline: list[re.Pattern[str]] = []
     words: set[str] = set()
     for n, row in enumerate(rows, 1):
         if not row.strip() or row.startswith("#"):
@@ -96,13 +113,17 @@ def load_furniture(ontology_dir: Path | None = None) -> Furniture:
                 (lines if kind == "line" else ends).append((label, pattern))
             elif kind == "credit":
                 credits.append(re.compile(value))
+            elif kind == "inline":
+                inline.append(re.compile(value))
             elif kind == "function":
                 words.update(value.split())
             else:
-                raise OntologyError(f"{path}, line {n}: unknown kind {kind!r}; valid: line, end, credit, function")
+                raise OntologyError(
+                    f"{path}, line {n}: unknown kind {kind!r}; valid: line, end, credit, inline, function"
+                )
         except re.error as exc:
             raise OntologyError(f"{path}, line {n}: bad regular expression ({exc})") from None
-    return Furniture(tuple(lines), tuple(ends), tuple(credits), frozenset(words))
+    return Furniture(tuple(lines), tuple(ends), tuple(credits), frozenset(words), tuple(inline))
 
 
 @dataclass
@@ -151,7 +172,7 @@ def segments(text: str, credits: Sequence[re.Pattern[str]] = ()) -> list[tuple[i
             # Lost line breaks: sentences, and glued words, become boundaries too.
             cuts = [ps]
             for m in _SENT_END.finditer(text, ps, pe):
-                if m.end() < pe:
+                if m.end() < pe and not _ABBREV.search(text, max(ps, m.start() - 6), m.start()):
                     cuts.append(m.end())
             for m in _GLUE.finditer(text, ps, pe):
                 cuts.append(m.start())
@@ -203,7 +224,7 @@ def _caps_share(words: Sequence[str]) -> float:
 
 
 def _ends_sentence(text: str) -> bool:
-    return bool(re.search(r"[.!?:][\"')\]]?$", text.rstrip()))
+    return bool(_SENTENCE_CLOSE.search(text.rstrip()))
 
 
 def _judge(seg: _Segment, fur: Furniture, repeated: frozenset[str]) -> None:
@@ -218,14 +239,21 @@ def _judge(seg: _Segment, fur: Furniture, repeated: frozenset[str]) -> None:
             if pat.match(text):
                 seg.label, seg.reason = "furniture", f"pattern:{label}"
                 return
-    if repeated and len(text) >= REPEAT_MIN_CHARS and segment_hash(text) in repeated:
-        seg.label, seg.reason = "furniture", "repeated"
-        return
     if _DATELINE.match(text):
         seg.label, seg.reason = "story", "dateline"
         return
     words = _words(text)
     share = _prose_share(words, fur.function_words)
+    # Boilerplate repeats from page to page, but so does a syndicated wire story: a repeated sentence of
+    # prose stays story, a repeated line that is not prose (a menu, a promo, a credit line) goes.
+    if (
+        repeated
+        and len(text) >= REPEAT_MIN_CHARS
+        and segment_hash(text) in repeated
+        and not (share >= PROSE_SHARE and _sentence_like(text))
+    ):
+        seg.label, seg.reason = "furniture", "repeated"
+        return
     if len(text) >= SHORT:
         if share >= PROSE_SHARE:
             seg.label = "story"
@@ -243,7 +271,11 @@ def _judge(seg: _Segment, fur: Furniture, repeated: frozenset[str]) -> None:
 def _sentence_like(text: str) -> bool:
     """Ends like a sentence and has lower-case words: a short line of story ("Thank you.", "Belgrade
     rejected the claim.") rather than a menu item or a headline."""
-    return _ends_sentence(text) and any(w.islower() for w in _words(text))
+    if not _ends_sentence(text) or text.rstrip().endswith(("...", "\u2026", ":")):
+        return False  # "Loading...", "Topics:" are widgets and labels
+    words = _words(text)
+    # A one- or two-word answer ("Yes.", "Thanks!") is a sentence too; a longer line needs a lower-case word.
+    return any(w.islower() for w in words) or (1 <= len(words) <= 2 and not text.isupper())
 
 
 def _decide_short(segs: list[_Segment]) -> None:
@@ -295,8 +327,8 @@ def _decide_short(segs: list[_Segment]) -> None:
         ),
         first,
     )
-    _keep_headline(segs, opening)
-    _keep_edge_sentences(segs, first, last)
+    added = _keep_headline(segs, opening)
+    _keep_edge_sentences(segs, first + added, last + added)
 
 
 #: Furniture that interrupts a story (or a show) without ending it.
@@ -332,51 +364,110 @@ def _headline_runs(segs: list[_Segment]) -> None:
             s.label, s.reason = "furniture", "list"
 
 
+def _stem(word: str) -> str:
+    """A word folded for overlap counting: "Freezes" and "freeze", "Serbia's" and "Serbia" match."""
+    w = re.sub(r"['’]s?$", "", word.lower())
+    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+
+
 def _content_words(text: str, fn: frozenset[str]) -> list[str]:
-    out = []
-    for w in _words(text):
-        w = re.sub(r"['’]s?$", "", w.lower())
-        if w and w not in fn:
-            out.append(w)
-    return out
+    # Single letters ("E.U." reads as "E", "U") carry no meaning of their own.
+    return [w for w in (_stem(w) for w in _words(text)) if len(w) > 1 and w not in fn]
 
 
-def _keep_headline(segs: list[_Segment], first: int) -> None:
+def _overlap(words: Sequence[str], opening: set[str]) -> float:
+    return sum(1 for w in words if w in opening) / len(words) if words else 0.0
+
+
+#: How far before the story's opening the headline is looked for: close by (bylines and dates between), and
+#: further up when nothing close matches (a ticker bar or a list of links between).
+HEADLINE_NEAR = 12
+HEADLINE_FAR = 30
+
+
+def _keep_headline(segs: list[_Segment], first: int) -> int:
     """The headline (and a standfirst under it): the short lines just before the story whose words the
     story's opening repeats. Bylines and dates may sit between; related headlines and captions share fewer
-    words with the opening."""
+    words with the opening. Returns how many segments it added (a headline cut from the menu it was glued to).
+    """
     fn = load_furniture().function_words
-    body = [s for s in segs[first:] if s.label == "story" and len(s.text) >= SHORT][:8]
+    body = [s for s in segs[first:] if s.label == "story" and len(s.text) >= SHORT][:12]
     opening = {w for s in body for w in _content_words(s.text, fn)}
-    for j in range(first - 1, max(first - 13, -1), -1):
+    found = False
+    best: tuple[float, int] | None = None
+    for j in range(first - 1, max(first - HEADLINE_FAR - 1, -1), -1):
         s = segs[j]
         if s.reason.startswith("pattern:") or s.reason in ("credit", "caption", "repeated"):
             continue
         words = _content_words(s.text, fn)
         if not 3 <= len(words) <= 40 or len(s.text) > 300:
             continue
-        overlap = sum(1 for w in words if w in opening) / len(words)
+        overlap = _overlap(words, opening)
         if s.text.rstrip().endswith("."):
             overlap -= 0.15  # a headline has no final period; a caption or a teaser has one
-        if overlap >= 0.2:
+        if j >= first - HEADLINE_NEAR and overlap >= 0.2:
             s.label, s.reason = "story", "headline"
+            found = True
+        elif best is None or overlap > best[0]:
+            best = (overlap, j)
+    if found:
+        return 0
+    if best is not None and best[0] >= 0.4:
+        segs[best[1]].label, segs[best[1]].reason = "story", "headline"
+        return 0
+    # Text that lost its line breaks glues the headline to the menu before it ("Sports Conflicts Kosovo,
+    # Serbia trade blame as ..."): the headline is the tail whose words the opening repeats.
+    for j in range(first - 1, max(first - HEADLINE_NEAR - 1, -1), -1):
+        s = segs[j]
+        if s.label != "furniture" or s.reason in ("credit", "caption", "repeated") or _ends_sentence(s.text):
+            continue
+        for m in _WORD.finditer(s.text):
+            if m.start() == 0 or not m.group()[0].isupper() or _stem(m.group()) not in opening:
+                continue
+            words = _content_words(s.text[m.start() :], fn)
+            if len(words) >= 4 and _overlap(words, opening) >= 0.5:
+                cut = s.start + m.start()
+                head = _Segment(cut, s.end, s.text[m.start() :], "story", "headline")
+                s.end, s.text = cut, s.text[: m.start()].rstrip()
+                s.end = s.start + len(s.text)
+                segs.insert(j + 1, head)
+                return 1
+            break  # only the first word the opening repeats can start the headline
+    return 0
+
+
+def _caption_like(seg: _Segment) -> bool:
+    """Could be a picture's caption: one or two sentences, not the headline or a date, and (story paragraphs
+    near a picture usually quote someone) no quotation or "said"."""
+    return (
+        seg.label == "story"
+        and seg.reason not in ("headline", "dateline")
+        and len(seg.text) < 400
+        and not any(q in seg.text for q in ('"', "\u201c", "\u201d"))
+        and "said" not in seg.text
+    )
 
 
 def _captions(segs: list[_Segment]) -> None:
-    """The segment just before a credit is its caption, unless it is prose inside the story flow."""
+    """A credit's caption is the segment next to it. Sites put the credit before or after the caption;
+    a caption rarely ends with a full stop while the story sentence on the other side does, so a credit
+    followed by such a line takes that line, and otherwise the line before it."""
     for i, s in enumerate(segs):
-        if s.reason != "credit" or i == 0:
+        if s.reason != "credit":
             continue
-        prev = segs[i - 1]
-        # A caption is one or two sentences describing a picture; story paragraphs before a credit are
-        # usually longer, and a caption rarely quotes anyone.
+        nxt = segs[i + 1] if i + 1 < len(segs) else None
+        prev = segs[i - 1] if i > 0 else None
+        next_is_caption = (
+            nxt is not None and _caption_like(nxt) and not _ends_sentence(nxt.text) and len(_words(nxt.text)) >= 4
+        )
         if (
-            prev.label == "story"
-            and prev.reason not in ("headline", "dateline")
-            and len(prev.text) < 400
-            and '"' not in prev.text
-            and "said" not in prev.text
+            nxt is not None
+            and next_is_caption
+            and (prev is None or _ends_sentence(prev.text) or prev.label == "furniture")
         ):
+            nxt.label, nxt.reason = "furniture", "caption"
+            continue
+        if prev is not None and _caption_like(prev):
             prev.label, prev.reason = "furniture", "caption"
 
 
@@ -402,7 +493,7 @@ def clean_text(
 ) -> list[Blank]:
     """The furniture spans of one document, in order (nothing is changed)."""
     fur = furniture or load_furniture()
-    segs = [_Segment(s, e, text[s:e]) for s, e in segments(text, fur.credits)]
+    segs = [_Segment(s, e, text[s:e]) for s, e in segments(text, (*fur.credits, *fur.inline))]
     for seg in segs:
         _judge(seg, fur, repeated)
     _comment_sections(segs, fur)

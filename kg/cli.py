@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -61,6 +61,9 @@ def build(
         int | None,
         typer.Option("--max-nodes", help="Most connected actors drawn in graph.html (default 1500).", min=1),
     ] = None,
+    min_confidence: Annotated[
+        float, typer.Option("--min-confidence", help="Drop relation statements less confident than this.", min=0, max=1)
+    ] = 0.0,
     no_clean: Annotated[
         bool, typer.Option("--no-clean", help="Keep page furniture (bylines, captions, menus...) in the text.")
     ] = False,
@@ -78,7 +81,9 @@ def build(
 
     if no_clean and explain_clean:
         _fail("--explain-clean lists what the cleaning stage blanked; it cannot be used with --no-clean")
-    settings = Settings(model=model, n_process=n_process, batch_size=batch_size, clean=not no_clean)
+    settings = Settings(
+        model=model, n_process=n_process, batch_size=batch_size, clean=not no_clean, min_confidence=min_confidence
+    )
     with _reported():
         extra = [format_for("", f.strip()) for f in formats.split(",") if f.strip()]
 
@@ -206,43 +211,56 @@ def export(
 
 @app.command(name="eval")
 def evaluate(
-    gold: Annotated[Path, typer.Argument(help="Gold annotation file (JSON, see docs/GOLD_FORMAT.md).")],
-    graph: Annotated[Path, typer.Argument(help="A `kg build` output folder or a graph file it wrote.")],
+    gold: Annotated[
+        Path,
+        typer.Argument(
+            help="Gold file (JSON, docs/GOLD_FORMAT.md), or sentence annotations (.jsonl or a folder of them, "
+            "docs/ANNOTATION.md)."
+        ),
+    ],
+    graph: Annotated[
+        Path,
+        typer.Argument(
+            help="For a gold file: a `kg build` output folder or graph file. For annotations: the corpus they "
+            "annotate (e.g. ../shared/data/wikinews/articles.jsonl)."
+        ),
+    ],
+    split: Annotated[str, typer.Option("--split", help="Annotation split to score: train, dev or test.")] = "test",
+    model: Annotated[str | None, typer.Option("--model", "-m", help="spaCy model (annotations only).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
-    """Score a built graph against gold annotations: P/R/F1 per type, and entity-resolution errors."""
+    """Score kg against gold annotations: P/R/F1 per type (and entity-resolution errors for a gold file)."""
     import json
 
-    from kg.evaluate import load_gold, load_graph, score
+    from kg.evaluate import evaluate_annotations, is_annotation_path, load_gold, load_graph, score
 
     if fmt not in ("table", "json"):
         _fail(f"[E603] unknown format '{fmt}'; valid: table, json")
+    if split not in ("train", "dev", "test"):
+        _fail(f"[E604] unknown split '{split}'; valid: train, dev, test")
+    if is_annotation_path(gold):
+        with _reported():
+            found = evaluate_annotations(gold, graph, split, model)
+        if fmt == "json":
+            typer.echo(json.dumps(found, indent=1, ensure_ascii=False))
+            return
+        rows = [("relations", "micro", found["relations"])]
+        rows += [("relations", k, v) for k, v in found["relations_by_type"].items()]
+        _prf_table(f"{gold} ({split}: {found['documents']} documents, {found['sentences']} sentences)", rows)
+        return
     with _reported():
         result = score(load_gold(gold), load_graph(graph))
     if fmt == "json":
         typer.echo(json.dumps(result.as_dict(), indent=1, ensure_ascii=False))
         return
     from rich.console import Console
-    from rich.table import Table
 
-    table = Table("", "type", "P", "R", "F1", "tp", "fp", "fn", title=f"{graph} against {gold}")
-    rows = [("entities", "all", result.entities)]
-    rows += [("entities", k, v) for k, v in sorted(result.entities_by_type.items())]
-    rows += [("relations", "all", result.relations)]
-    rows += [("relations", k, v) for k, v in sorted(result.relations_by_type.items())]
-    for what, kind, prf in rows:
-        table.add_row(
-            what,
-            kind,
-            f"{prf.precision:.3f}",
-            f"{prf.recall:.3f}",
-            f"{prf.f1:.3f}",
-            str(prf.tp),
-            str(prf.fp),
-            str(prf.fn),
-        )
+    rows = [("entities", "all", result.entities.as_dict())]
+    rows += [("entities", k, v.as_dict()) for k, v in sorted(result.entities_by_type.items())]
+    rows += [("relations", "all", result.relations.as_dict())]
+    rows += [("relations", k, v.as_dict()) for k, v in sorted(result.relations_by_type.items())]
+    _prf_table(f"{graph} against {gold}", rows)
     console = Console()
-    console.print(table)
     for title, items in (
         ("gold actors split over several nodes", result.split),
         ("nodes that merge different gold actors", result.merged),
@@ -253,6 +271,25 @@ def evaluate(
     ):
         if items:
             console.print(f"[bold]{title}[/bold] ({len(items)}): " + "; ".join(items))
+
+
+def _prf_table(title: str, rows: list[tuple[str, str, dict[str, Any]]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("", "type", "P", "R", "F1", "tp", "fp", "fn", title=title)
+    for what, kind, d in rows:
+        table.add_row(
+            what,
+            kind,
+            f"{d['precision']:.3f}",
+            f"{d['recall']:.3f}",
+            f"{d['f1']:.3f}",
+            str(d["tp"]),
+            str(d["fp"]),
+            str(d["fn"]),
+        )
+    Console().print(table)
 
 
 @app.command()
@@ -272,28 +309,34 @@ def conll04(
     if fmt == "json":
         typer.echo(json.dumps(result, indent=1))
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(
-        "", "type", "P", "R", "F1", "tp", "fp", "fn", title=f"CoNLL04 {path} ({result['sentences']} sentences)"
-    )
     rows = [("relations", "micro", result["relations"])]
     rows += [("relations", k, v) for k, v in result["relations_by_type"].items()]
     rows += [("entities", "micro (no Other)", result["entities_without_other"])]
     rows += [("entities", k, v) for k, v in result["entities_by_type"].items()]
-    for what, kind, d in rows:
-        table.add_row(
-            what,
-            kind,
-            f"{d['precision']:.3f}",
-            f"{d['recall']:.3f}",
-            f"{d['f1']:.3f}",
-            str(d["tp"]),
-            str(d["fp"]),
-            str(d["fn"]),
-        )
-    Console().print(table)
+    _prf_table(f"CoNLL04 {path} ({result['sentences']} sentences)", rows)
+
+
+@app.command()
+def train(
+    data: Annotated[
+        Path, typer.Option("--data", help="Folder with wikinews/articles.jsonl and conll04/train.jsonl.")
+    ] = Path("../shared/data"),
+    annotations: Annotated[
+        Path, typer.Option("--annotations", help="Wikinews annotations (docs/ANNOTATION.md).")
+    ] = Path("tests/data/annotations/wikinews"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where the weights go (kg/models ships them).")] = Path(
+        "kg/models"
+    ),
+    model: Annotated[str | None, typer.Option("--model", "-m", help="spaCy model to parse with.")] = None,
+) -> None:
+    """Rebuild the relation model from the annotations and CoNLL04 train (CPU, a few minutes, deterministic)."""
+    import json
+
+    from kg.train import train as run_training
+
+    with _reported():
+        report = run_training(data, annotations, out, model)
+    typer.echo(json.dumps(report, indent=1))
 
 
 @app.command()

@@ -12,11 +12,17 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 from kg.errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from kg.annotations import AnnotatedSentence
+    from kg.records import DocumentExtraction
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,3 +334,121 @@ def score_cleaning(fixtures_dir: str | Path) -> dict[str, Any]:
         for v, t in sorted(totals.items())
     }
     return out
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def score_annotations(
+    sentences: Sequence[AnnotatedSentence], extractions: Iterable[DocumentExtraction]
+) -> dict[str, Any]:
+    """Relation P/R/F1 against sentence-level annotations (docs/ANNOTATION.md), per relation and micro.
+
+    Only the annotated documents are scored, every sentence of them: a relation kg finds in a sentence the
+    annotators left out (fewer than two actors) is a false positive. A predicted relation matches a gold one
+    of the same type when its subject and object mentions overlap the gold mentions (in the gold direction,
+    either direction for symmetric relations). Negated statements on either side are left out, and so are
+    relations kg inferred from an owned force (rule ``...+partOf``), which the guidelines do not annotate.
+    """
+    from kg.annotations import SYMMETRIC
+
+    gold_by_doc: dict[str, list[tuple[tuple[int, int], str, tuple[int, int]]]] = defaultdict(list)
+    for sent in sentences:
+        for rel in sent.relations:
+            if rel.negated:
+                continue
+            m_s, m_o = sent.mention(rel.subject), sent.mention(rel.object)
+            gold_by_doc[sent.doc].append(((m_s.start, m_s.end), rel.predicate, (m_o.start, m_o.end)))
+    docs = {sent.doc for sent in sentences}
+    table: dict[str, PRF] = defaultdict(PRF)
+    errors: list[dict[str, Any]] = []
+    for ex in extractions:
+        if ex.article.id not in docs:
+            continue
+        gold = list(gold_by_doc.get(ex.article.id, []))
+        matched = [False] * len(gold)
+        preds = {}
+        for r in ex.relations:
+            if r.provenance.negated or r.provenance.rule.endswith("+partOf"):
+                continue  # inferred from an owned force ("Sudan's army" -> Sudan): not stated, not annotated
+            ms, mo = ex.mentions[r.subject], ex.mentions[r.object]
+            preds[((ms.start, ms.end), r.predicate, (mo.start, mo.end))] = r
+        for (ps, pred, po), r in sorted(preds.items()):
+            hit = None
+            for n, (gs, gp, go) in enumerate(gold):
+                if gp != pred or matched[n]:
+                    continue
+                direct = _overlaps(ps, gs) and _overlaps(po, go)
+                if direct or (pred in SYMMETRIC and _overlaps(ps, go) and _overlaps(po, gs)):
+                    hit = n
+                    break
+            if hit is None:
+                table[pred].fp += 1
+                errors.append(
+                    {
+                        "kind": "fp",
+                        "doc": ex.article.id,
+                        "predicate": pred,
+                        "rule": r.provenance.rule,
+                        "subject": ex.article.text[ps[0] : ps[1]],
+                        "object": ex.article.text[po[0] : po[1]],
+                        "sentence": r.provenance.sentence,
+                    }
+                )
+            else:
+                matched[hit] = True
+                table[pred].tp += 1
+        for n, (gs, gp, go) in enumerate(gold):
+            if not matched[n]:
+                table[gp].fn += 1
+                errors.append(
+                    {
+                        "kind": "fn",
+                        "doc": ex.article.id,
+                        "predicate": gp,
+                        "subject": ex.article.text[gs[0] : gs[1]],
+                        "object": ex.article.text[go[0] : go[1]],
+                    }
+                )
+    total = PRF()
+    for v in table.values():
+        total.tp, total.fp, total.fn = total.tp + v.tp, total.fp + v.fp, total.fn + v.fn
+    return {
+        "documents": len(docs),
+        "sentences": len(sentences),
+        "relations": total.as_dict(),
+        "relations_by_type": {k: v.as_dict() for k, v in sorted(table.items())},
+        "errors": errors,
+    }
+
+
+def is_annotation_path(path: str | Path) -> bool:
+    """Sentence annotations (docs/ANNOTATION.md) are ``.jsonl`` files or folders of them; gold sets are JSON."""
+    p = Path(path)
+    return p.suffix.lower() == ".jsonl" or (p.is_dir() and any(p.glob("*.jsonl")))
+
+
+def evaluate_annotations(
+    annotations: str | Path, corpus: str | Path, split: str = "test", model: str | None = None
+) -> dict[str, Any]:
+    """Run kg over the annotated articles of one split of ``corpus`` and score it (:func:`score_annotations`).
+
+    Raises:
+        AnnotationError: The annotations are malformed, or name articles the corpus lacks.
+        InputError: The corpus cannot be read.
+    """
+    from kg.annotations import check_against, load
+    from kg.errors import AnnotationError
+    from kg.ingest import load_articles
+    from kg.pipeline import Settings, extractions
+
+    sentences = load([annotations], splits=(split,))
+    if not sentences:
+        raise AnnotationError(f"no annotated sentences of split '{split}' in '{annotations}'")
+    wanted = {s.doc for s in sentences}
+    articles = [a for a in load_articles([corpus]) if a.id in wanted]
+    check_against(sentences, {a.id: a.text for a in articles})
+    result = score_annotations(sentences, extractions(articles, Settings(model=model)))
+    result["split"] = split
+    return result

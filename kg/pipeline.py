@@ -44,6 +44,7 @@ class Settings:
         ontology_dir: Ontology folder (default: the bundled ``ontologies/``).
         keep_extractions: Keep each document's extraction in ``BuildResult.new_extractions`` (stores need it).
         clean: Run the cleaning stage (:mod:`kg.clean`): page furniture is blanked before parsing.
+        min_confidence: Relation statements less confident than this are dropped before resolution.
     """
 
     model: str | None = None
@@ -52,6 +53,7 @@ class Settings:
     ontology_dir: Path | None = None
     keep_extractions: bool = False
     clean: bool = True
+    min_confidence: float = 0.0
 
     def check(self) -> None:
         """Raise :class:`SettingsError` for out-of-range values."""
@@ -59,6 +61,8 @@ class Settings:
             raise SettingsError(f"n_process must be 1 or more, got {self.n_process}")
         if self.batch_size < 1:
             raise SettingsError(f"batch_size must be 1 or more, got {self.batch_size}")
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise SettingsError(f"min_confidence must be between 0 and 1, got {self.min_confidence}")
 
 
 @dataclass
@@ -303,6 +307,9 @@ def _run(
     t_model = time.perf_counter()
     for done, (ex, seconds, worker_model) in enumerate(stream, 1):
         model = model or worker_model
+        if settings.min_confidence > 0:
+            kept = tuple(r for r in ex.relations if r.provenance.confidence >= settings.min_confidence)
+            ex = dataclasses.replace(ex, relations=kept)
         resolver.add(ex)
         if settings.keep_extractions:
             keep.append(ex)

@@ -145,7 +145,9 @@ def _document_keys(mentions: tuple[Mention, ...], doc_id: str) -> list[str | Non
     orgs = [m for m in names if m.key is None and len(m.name.split()) > 1 and m.cls in ("Organization", "ArmedGroup")]
     for m in mentions:
         if m.kind == "collective":
-            keys[m.index] = f"{m.key or 'local/' + m.name}-{scope}"
+            # "the junta" is the one of this story; "Sudan's army" is the same actor in every story.
+            tied = m.key is not None and not m.key.startswith("local/")
+            keys[m.index] = m.key if tied else f"{m.key or 'local/' + m.name}-{scope}"
         elif m.kind == "name":
             keys[m.index] = m.key or _name_key(m, full_persons, orgs)
     for m in mentions:

@@ -9,24 +9,27 @@ statement. Every edge names where it came from: a rule id, or ``model``.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from kg.extract.doc import Candidate, DocState, identity, retyped
 from kg.extract.mentions import collective_mentions, name_mentions, referring_mentions
+from kg.extract.model import NONE, RelationModel, candidate_pairs, dependency_path, load_model, pair_features
 from kg.extract.qualify import polarity, sentence_date
 from kg.extract.rules import RULE_WEIGHT, rule_candidates
 from kg.ontology import Ontology
 from kg.records import Article, DocumentExtraction, Provenance, RelationMention
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Token
 
 INDIRECT = 0.9  # an argument reached through a pronoun or a definite description
 HEDGED = 0.6
 
 
-def extract_document(doc: Doc, article: Article, onto: Ontology) -> DocumentExtraction:
-    """Find the actor mentions and relations in one parsed document."""
+def mentions_and_rules(doc: Doc, article: Article, onto: Ontology) -> tuple[DocState, list[Candidate]]:
+    """The mentions of one parsed document (in its state) and the candidates every rule proposes."""
     st = DocState(doc=doc, article=article, onto=onto)
     st.sents = list(doc.sents)
     st.sent_of = [0] * len(doc)
@@ -36,8 +39,75 @@ def extract_document(doc: Doc, article: Article, onto: Ontology) -> DocumentExtr
     name_mentions(st)
     collective_mentions(st)
     referring_mentions(st)
-    emitted = (_emit(st, c) for c in rule_candidates(st))
-    relations = _dedupe([r for r in emitted if r is not None])
+    return st, list(rule_candidates(st))
+
+
+def rule_hits(candidates: list[Candidate]) -> dict[tuple[int, int], set[str]]:
+    """(subject, object) -> ``predicate:rule`` of every rule that fired on the pair (model features)."""
+    hits: dict[tuple[int, int], set[str]] = {}
+    for c in candidates:
+        hits.setdefault((c.subject, c.object), set()).add(f"{c.predicate}:{c.rule}")
+    return hits
+
+
+def model_candidates(
+    st: DocState, candidates: list[Candidate], model: RelationModel
+) -> Iterator[tuple[Candidate, float]]:
+    """What the trained model proposes, with its probability: every label over its threshold whose
+    domain and range fit the two actors."""
+    pairs = list(candidate_pairs(st))
+    if not pairs:
+        return
+    hits = rule_hits(candidates)
+    probs = model.probabilities(pair_features(st, s, o, hits) for s, o in pairs)
+    onto = st.onto
+    for (s, o), row in zip(pairs, probs, strict=True):
+        for label, p in zip(model.labels, row, strict=True):
+            if label == NONE or p < model.thresholds.get(label, 0.5) or label not in onto.relations:
+                continue
+            rel = onto.relations[label]
+            cs = _resolved_class(st, s)
+            co = _resolved_class(st, o)
+            if not (onto.fits(cs, rel.domain) and onto.fits(co, rel.range)):
+                continue
+            yield Candidate(s, label, o, "model", _trigger(st, s, o), _indirect(st, s) or _indirect(st, o)), float(p)
+
+
+def _resolved_class(st: DocState, idx: int) -> str:
+    r = st.resolved(idx)
+    return st.mentions[r if r is not None else idx].cls
+
+
+def _indirect(st: DocState, idx: int) -> bool:
+    return st.mentions[idx].kind in ("pronoun", "description")
+
+
+def _trigger(st: DocState, s: int, o: int) -> Token:
+    """The word that carries a model relation, for its qualifiers: where the two heads meet in the parse."""
+    path = dependency_path(st.heads[s], st.heads[o])
+    if path is not None and path[1] is not None:
+        return path[1]
+    return st.heads[s]
+
+
+def extract_document(doc: Doc, article: Article, onto: Ontology) -> DocumentExtraction:
+    """Find the actor mentions and relations in one parsed document.
+
+    Rules are high-precision evidence; the model adds what they miss. A statement both found keeps the
+    rule's id (the more specific explanation) and the higher of the two confidences.
+    """
+    st, candidates = mentions_and_rules(doc, article, onto)
+    emitted = [r for r in (_emit(st, c) for c in candidates) if r is not None]
+    model = load_model()
+    if model is not None:
+        probs: dict[tuple[int, str, int], float] = {}
+        for c, p in model_candidates(st, candidates, model):
+            probs[(c.subject, c.predicate, c.object)] = p
+            r = _emit(st, c, confidence=p)
+            if r is not None:
+                emitted.append(r)
+        emitted = [_with_model_confidence(r, probs) for r in emitted]
+    relations = _dedupe(emitted + list(_lifted(st, emitted)))
     return DocumentExtraction(
         article=article,
         mentions=tuple(st.mentions),
@@ -47,7 +117,42 @@ def extract_document(doc: Doc, article: Article, onto: Ontology) -> DocumentExtr
     )
 
 
-def _emit(st: DocState, f: Candidate) -> RelationMention | None:
+#: Relations that a force or an institution passes on to the state or organisation that owns it.
+_NOT_LIFTED = frozenset({"partOf", "locatedIn", "livesIn"})
+LIFTED = 0.9
+
+
+def _lifted(st: DocState, relations: list[RelationMention]) -> Iterator[RelationMention]:
+    """What an owned collective does, its owner does too: "Sudan's army shelled Omdurman" also says that
+    Sudan attacked it, and "Hezbollah fighters clashed with Israeli troops" that Hezbollah and Israel did.
+    The inferred statement keeps the evidence and says how it was made (``rule+partOf``).
+    """
+    for r in relations:
+        if r.predicate in _NOT_LIFTED or r.provenance.negated:
+            continue
+        rel = st.onto.relations[r.predicate]
+        # Both ends go to their owners at once: "Hezbollah fighters clashed with Israeli troops" says that
+        # Hezbollah and Israel did, not that Hezbollah clashed with Israeli troops.
+        s_idx = st.owners.get(r.subject, r.subject)
+        o_idx = st.owners.get(r.object, r.object)
+        if (s_idx, o_idx) == (r.subject, r.object) or s_idx == o_idx:
+            continue
+        if not (st.onto.fits(st.mentions[s_idx].cls, rel.domain) and st.onto.fits(st.mentions[o_idx].cls, rel.range)):
+            continue
+        pv = dataclasses.replace(
+            r.provenance, rule=f"{r.provenance.rule}+partOf", confidence=round(r.provenance.confidence * LIFTED, 3)
+        )
+        yield dataclasses.replace(r, subject=s_idx, object=o_idx, provenance=pv)
+
+
+def _with_model_confidence(r: RelationMention, probs: dict[tuple[int, str, int], float]) -> RelationMention:
+    p = probs.get((r.subject, r.predicate, r.object))
+    if p is None or r.provenance.rule == "model" or p <= r.provenance.confidence:
+        return r
+    return dataclasses.replace(r, provenance=dataclasses.replace(r.provenance, confidence=round(p, 3)))
+
+
+def _emit(st: DocState, f: Candidate, confidence: float | None = None) -> RelationMention | None:
     if f.subject == f.object:
         return None
     subj, obj = st.mentions[f.subject], st.mentions[f.object]
@@ -60,9 +165,12 @@ def _emit(st: DocState, f: Candidate) -> RelationMention | None:
         st.mentions[subj.index] = subj
     negated, hedged = polarity(st, f.trigger)
     sent = st.sents[st.sent_of[f.trigger.i]]
-    conf = rel.base_confidence * RULE_WEIGHT.get(f.rule, 0.8)
-    if f.indirect:
-        conf *= INDIRECT
+    if confidence is None:
+        conf = rel.base_confidence * RULE_WEIGHT.get(f.rule, 0.8)
+        if f.indirect:
+            conf *= INDIRECT
+    else:
+        conf = confidence  # the model's probability already weighs an indirect argument
     if hedged:
         conf *= HEDGED
     date, date_text = sentence_date(st, sent)
@@ -98,10 +206,15 @@ def _emit(st: DocState, f: Candidate) -> RelationMention | None:
 
 
 def _dedupe(relations: list[RelationMention]) -> list[RelationMention]:
-    """One relation per (subject, predicate, object, polarity, sentence): the most confident rule wins."""
+    """One relation per (subject, predicate, object, polarity, sentence): a rule wins over the model (its id
+    explains more), then the most confident."""
     best: dict[tuple[int, str, int, bool, int], RelationMention] = {}
+
+    def rank(r: RelationMention) -> tuple[bool, float]:
+        return (r.provenance.rule != "model", r.provenance.confidence)
+
     for r in relations:
         k = (r.subject, r.predicate, r.object, r.provenance.negated, r.provenance.sentence_start)
-        if k not in best or r.provenance.confidence > best[k].provenance.confidence:
+        if k not in best or rank(r) > rank(best[k]):
             best[k] = r
     return sorted(best.values(), key=lambda r: (r.provenance.start, r.subject, r.predicate, r.object))

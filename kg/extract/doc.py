@@ -33,6 +33,8 @@ class DocState:
     heads: dict[int, Token] = field(default_factory=dict)
     sent_of: list[int] = field(default_factory=list)
     sents: list[Span] = field(default_factory=list)
+    #: A collective mention -> the known actor that owns it ("Sudan's army" -> Sudan).
+    owners: dict[int, int] = field(default_factory=dict)
 
     def add(self, tokens: list[Token], **kw: object) -> int:
         idx = len(self.mentions)

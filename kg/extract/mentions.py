@@ -104,24 +104,62 @@ def _retype_surnames(st: DocState) -> None:
 
 
 def collective_mentions(st: DocState) -> None:
-    """Common nouns that name one actor on their own ("the coalition"), scoped to the document."""
+    """Common nouns that name one actor on their own: "the coalition", "the junta", "Sudan's army",
+    "Iraqi security forces", and people named by what happens to them ("civilians", "protesters").
+
+    They are scoped to the document, unless a country (or another known actor) owns them: "Sudan's army"
+    and "the Sudanese army" get one key across the corpus, and a ``partOf`` candidate to Sudan.
+    """
     collective = {n: c.name for c in st.onto.classes.values() for n in c.collective_nouns}
     for tok in st.doc:
         if tok.i in st.tok2m or tok.lower_ not in collective or tok.pos_ != "NOUN":
             continue
+        if tok.dep_ == "compound" and tok.head.pos_ in ("NOUN", "PROPN"):
+            continue  # "army chief", "government forces": the noun modifies another
+        cls = collective[tok.lower_]
         holder = tok.head if tok.dep_ in ("compound", "amod") else tok
-        definite = any(c.dep_ in ("det", "poss") and c.lower_ in ("the", "its", "this") for c in holder.children)
-        if not definite:
-            continue
-        mods = [c for c in tok.children if c.dep_ == "amod" and c.pos_ == "ADJ" and c.i == tok.i - 1]
-        tokens = [*mods, tok]
-        st.add(
-            tokens,
-            name=_text(st, tokens).lower(),
-            cls=collective[tok.lower_],
-            kind="collective",
-            key=f"local/{tok.lower_}",
+        owner = _owner(st, tok)
+        definite = owner is not None or any(
+            c.dep_ in ("det", "poss") and c.lower_ in ("the", "its", "their", "this", "his", "her")
+            for c in holder.children
         )
+        # A bare plural names people or fighters of the story: "Soldiers fired on protesters".
+        bare_plural = (
+            tok.tag_ == "NNS"
+            and cls in ("Group", "ArmedGroup")
+            and not any(
+                c.dep_ == "det" and c.lower_ in ("a", "an", "some", "any", "no", "many", "most", "all", "other")
+                for c in tok.children
+            )
+        )
+        if not (definite or bare_plural):
+            continue
+        mods = [
+            c
+            for c in tok.children
+            if c.dep_ in ("amod", "compound") and c.i == tok.i - 1 and c.i not in st.tok2m and c.pos_ in ("ADJ", "NOUN")
+        ]
+        tokens = [*mods, tok]
+        phrase = _text(st, tokens).lower()
+        if owner is not None:
+            ow = st.mentions[owner]
+            key = f"{ow.key}/{tok.lower_}" if ow.key else None
+            name = f"{ow.name} {phrase}" if ow.key else phrase
+        else:
+            key, name = None, phrase
+        idx = st.add(tokens, name=name, cls=cls, kind="collective", key=key or f"local/{tok.lower_}")
+        if owner is not None and key is not None:
+            st.owners[idx] = owner
+
+
+def _owner(st: DocState, tok: Token) -> int | None:
+    """The known actor a collective noun belongs to: "Sudan's army", "the Sudanese army", "Iraqi forces"."""
+    for c in tok.children:
+        if c.dep_ in ("poss", "amod", "compound", "nmod") and c.i < tok.i:
+            idx = st.tok2m.get(c.i)
+            if idx is not None and st.mentions[idx].kind == "name" and st.mentions[idx].key:
+                return idx
+    return None
 
 
 def referring_mentions(st: DocState) -> None:

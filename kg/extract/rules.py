@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Token
 
 RULE_WEIGHT = {
+    "collective-owner": 1.0,
     "verb-active": 1.0,
     "verb-passive-agent": 1.0,
     "verb-passive-instrument": 0.9,
@@ -51,6 +52,10 @@ RULE_WEIGHT = {
 
 def rule_candidates(st: DocState) -> Iterator[Candidate]:
     """Every relation the rules propose in the document, token by token."""
+    if "partOf" in st.onto.relations:
+        for idx, owner in st.owners.items():
+            # "Sudan's army", "the Iraqi security forces": the force belongs to the state that owns it.
+            yield Candidate(idx, "partOf", owner, "collective-owner", st.heads[idx], False)
     for tok in st.doc:
         if tok.pos_ in ("VERB", "AUX"):
             yield from _verb_rules(st, tok)
