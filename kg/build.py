@@ -68,8 +68,15 @@ def build_graph(
         if rel.symmetric and o < s:
             s, o = o, s  # one edge per pair, whichever way the text put it
         grouped.setdefault((s, r.predicate, o, r.provenance.negated), []).append(r.provenance)
-    for (s, p, o, negated), evidence in sorted(grouped.items()):
-        evidence.sort(key=lambda pv: (pv.doc_id, pv.start, pv.end, pv.rule))
+    for (s, p, o, negated), found in sorted(grouped.items()):
+        # One statement per place and rule: two mentions of one actor in a sentence ("Trump ... Donald
+        # Trump") can state the same edge twice; the surer reading stands for both.
+        best: dict[tuple[str, int, int, str], Provenance] = {}
+        for pv in found:
+            k = (pv.doc_id, pv.start, pv.end, pv.rule)
+            if k not in best or pv.confidence > best[k].confidence:
+                best[k] = pv
+        evidence = sorted(best.values(), key=lambda pv: (pv.doc_id, pv.start, pv.end, pv.rule))
         miss = 1.0
         for pv in evidence:
             miss *= 1.0 - pv.confidence

@@ -21,6 +21,8 @@ WARC_SUFFIXES = (".warc", ".warc.gz")
 #: Pages larger than this are not articles (and would take trafilatura minutes).
 MAX_HTML_BYTES = 20_000_000
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: Fewer words than this is not an article.
+MIN_WORDS = 4
 
 
 def is_html(path: Path) -> bool:
@@ -91,7 +93,8 @@ def article_from_html(
     except Exception as exc:  # trafilatura raises many kinds on broken markup; all mean "not a page"
         raise InputError(f"{where}: cannot parse the page as HTML ({type(exc).__name__})") from None
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
-    if not text:
+    # On a page with no article trafilatura may still return a menu word or a button ("Home", "Sign in").
+    if len(text.split()) < MIN_WORDS:
         raise EmptyInputError(f"{where}: the page has no article text (no main content found)")
     meta_date = getattr(doc, "date", None)
     page_date = meta_date if isinstance(meta_date, str) and _DATE.match(meta_date) else None

@@ -147,6 +147,17 @@ def collective_mentions(st: DocState) -> None:
             name = f"{ow.name} {phrase}" if ow.key else phrase
         else:
             key, name = None, phrase
+            # "Sudan's army ... the army said": the bare noun is the owned one named before, if only one was.
+            earlier = {
+                m.key
+                for m in st.mentions
+                if m.kind == "collective"
+                and m.key
+                and not m.key.startswith("local/")
+                and m.key.endswith(f"/{tok.lower_}")
+            }
+            if len(earlier) == 1:
+                key = earlier.pop()
         idx = st.add(tokens, name=name, cls=cls, kind="collective", key=key or f"local/{tok.lower_}")
         if owner is not None and key is not None:
             st.owners[idx] = owner
