@@ -159,6 +159,9 @@ def segments(text: str, credits: Sequence[re.Pattern[str]] = ()) -> list[tuple[i
         pieces = []
         pos = ls
         for gap in _GAP.finditer(text, ls, le):
+            before, after = text[gap.start() - 1 : gap.start()], text[gap.end() : gap.end() + 1]
+            if before in ",;:(\u2014\u2013-" or (before.isalnum() and after.islower()):
+                continue  # a wide space inside a sentence ("Demings,  New Mexico"), not a boundary
             if gap.start() > pos:
                 pieces.append((pos, gap.start()))
             pos = gap.end()
@@ -242,6 +245,10 @@ def _judge(seg: _Segment, fur: Furniture, repeated: frozenset[str]) -> None:
     if _DATELINE.match(text):
         seg.label, seg.reason = "story", "dateline"
         return
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(1 for c in letters if c.isascii()) < len(letters) / 2:
+        seg.label = "story"  # another script: the English signals below cannot judge it, so keep it
+        return
     words = _words(text)
     share = _prose_share(words, fur.function_words)
     # Boilerplate repeats from page to page, but so does a syndicated wire story: a repeated sentence of
@@ -271,9 +278,11 @@ def _judge(seg: _Segment, fur: Furniture, repeated: frozenset[str]) -> None:
 def _sentence_like(text: str) -> bool:
     """Ends like a sentence and has lower-case words: a short line of story ("Thank you.", "Belgrade
     rejected the claim.") rather than a menu item or a headline."""
+    words = _words(text)
+    if text.rstrip().endswith(":") and len(words) >= 5 and any(w.islower() for w in words):
+        return True  # "At the meeting, the minister said:" introduces a quote
     if not _ends_sentence(text) or text.rstrip().endswith(("...", "\u2026", ":")):
         return False  # "Loading...", "Topics:" are widgets and labels
-    words = _words(text)
     # A one- or two-word answer ("Yes.", "Thanks!") is a sentence too; a longer line needs a lower-case word.
     return any(w.islower() for w in words) or (1 <= len(words) <= 2 and not text.isupper())
 

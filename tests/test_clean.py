@@ -139,7 +139,7 @@ def test_fixture_recall_floors() -> None:
     """Story and furniture recall on the rendered fixtures (tests/data/clean/README.md); floors sit just under
     the measured figures, so a change that loses story or lets furniture back in fails here."""
     overall = score_cleaning(FIXTURES)["overall"]
-    floors = {"txt": (0.995, 0.905), "flat": (0.983, 0.79), "html": (0.995, 0.99)}
+    floors = {"txt": (0.995, 0.905), "flat": (0.99, 0.78), "html": (0.995, 0.99)}
     for variant, (story, furniture) in floors.items():
         assert overall[variant]["story_recall"] >= story, variant
         assert overall[variant]["furniture_recall"] >= furniture, variant

@@ -130,6 +130,10 @@ def pair_features(st: DocState, s: int, o: int, rule_hits: dict[tuple[int, int],
     span_second = st.mentions[o] if ms.start < mo.start else st.mentions[s]
     between = [t for t in doc[first.i : second.i + 1] if span_first.end <= t.idx < span_second.start and not t.is_space]
     f.append(f"nb:{_bucket(len(between))}")
+    # Other actors between the two: a relation usually links neighbours.
+    others = sum(1 for m in st.mentions if m.sentence == ms.sentence and span_first.end <= m.start < span_second.start)
+    f.append(f"mb:{_bucket(others)}")
+    f.append(f"mbc:{cs}>{co}:{_bucket(others)}")
     words = [_lemma(t) for t in between]
     f.extend(f"bw:{w}" for w in set(words))
     if words:
