@@ -50,7 +50,7 @@ _CONLL = {
 }
 _CONLL_TYPES = {"Peop": "Person", "Org": "Organization", "Loc": "Country", "Other": "Group"}
 MIN_FEATURE_COUNT = 2
-C_GRID = (0.1, 0.3, 1.0)
+C_GRID = (0.3, 1.0, 3.0)
 K_FOLDS = 5
 MIN_PRECISION = 0.8
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from kg.extract.doc import Candidate, DocState, identity, retyped
 from kg.extract.mentions import collective_mentions, name_mentions, referring_mentions
-from kg.extract.model import NONE, RelationModel, candidate_pairs, dependency_path, load_model, pair_features
+from kg.extract.model import NONE, RelationModel, candidate_pairs, index_path, load_model, pair_features, token_heads
 from kg.extract.qualify import polarity, sentence_date
 from kg.extract.rules import RULE_WEIGHT, rule_candidates
 from kg.ontology import Ontology
@@ -84,10 +84,8 @@ def _indirect(st: DocState, idx: int) -> bool:
 
 def _trigger(st: DocState, s: int, o: int) -> Token:
     """The word that carries a model relation, for its qualifiers: where the two heads meet in the parse."""
-    path = dependency_path(st.heads[s], st.heads[o])
-    if path is not None and path[1] is not None:
-        return path[1]
-    return st.heads[s]
+    path = index_path(token_heads(st), st.heads[s].i, st.heads[o].i)
+    return st.doc[path[1]] if path is not None else st.heads[s]
 
 
 def extract_document(doc: Doc, article: Article, onto: Ontology) -> DocumentExtraction:

@@ -35,6 +35,8 @@ class DocState:
     sents: list[Span] = field(default_factory=list)
     #: A collective mention -> the known actor that owns it ("Sudan's army" -> Sudan).
     owners: dict[int, int] = field(default_factory=dict)
+    #: Per-document values a stage computes once (the model's token arrays).
+    cache: dict[str, object] = field(default_factory=dict)
 
     def add(self, tokens: list[Token], **kw: object) -> int:
         idx = len(self.mentions)

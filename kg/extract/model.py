@@ -13,6 +13,7 @@ in ``relations.json`` (a few MB), and are loaded once per process.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -53,19 +54,25 @@ def _lemma(t: Token) -> str:
     return t.lemma_.lower()
 
 
-def dependency_path(a: Token, b: Token) -> tuple[list[Token], Token | None, list[Token]] | None:
-    """Tokens from ``a`` up to the lowest common ancestor, and from there down to ``b``."""
+def index_path(head: list[int], a: int, b: int) -> tuple[list[int], int, list[int]] | None:
+    """Token indices from ``a`` up to the lowest common ancestor, that ancestor, and the indices from there
+    down to ``b`` (None when they are not in one tree or the path is very long)."""
     up_a = [a]
-    while up_a[-1].head is not up_a[-1] and len(up_a) <= _MAX_PATH * 2:
-        up_a.append(up_a[-1].head)
-    index = {t.i: n for n, t in enumerate(up_a)}
+    while head[up_a[-1]] != up_a[-1] and len(up_a) <= _MAX_PATH * 2:
+        up_a.append(head[up_a[-1]])
+    index = {t: n for n, t in enumerate(up_a)}
     up_b = [b]
-    while up_b[-1].i not in index:
-        if up_b[-1].head is up_b[-1] or len(up_b) > _MAX_PATH * 2:
+    while up_b[-1] not in index:
+        if head[up_b[-1]] == up_b[-1] or len(up_b) > _MAX_PATH * 2:
             return None
-        up_b.append(up_b[-1].head)
+        up_b.append(head[up_b[-1]])
     lca = up_b[-1]
-    return up_a[: index[lca.i]], lca, list(reversed(up_b[:-1]))
+    return up_a[: index[lca]], lca, list(reversed(up_b[:-1]))
+
+
+def token_heads(st: DocState) -> list[int]:
+    """The index of every token's head (computed once per document)."""
+    return _view(st).head
 
 
 def candidate_pairs(st: DocState) -> Iterator[tuple[int, int]]:
@@ -103,14 +110,55 @@ def _roles(st: DocState) -> dict[str, set[str]]:
     return out
 
 
+@dataclass
+class _DocView:
+    """Per-document arrays the features read, built once: a spaCy ``Token`` is costly to make per lookup."""
+
+    lemma: list[str]
+    lower_lemma: list[str]
+    idx: list[int]
+    end: list[int]
+    space: list[bool]
+    pos: list[str]
+    ent: list[str]
+    head: list[int]
+    dep: list[str]
+    starts_by_sentence: dict[int, list[int]]
+
+
+def _view(st: DocState) -> _DocView:
+    view = st.cache.get("model_view")
+    if isinstance(view, _DocView):
+        return view
+    toks = list(st.doc)
+    by_sent: dict[int, list[int]] = {}
+    for m in st.mentions:
+        by_sent.setdefault(m.sentence, []).append(m.start)
+    view = _DocView(
+        lemma=[_lemma(t) for t in toks],
+        lower_lemma=[t.lemma_.lower() for t in toks],
+        idx=[t.idx for t in toks],
+        end=[t.idx + len(t.text) for t in toks],
+        space=[t.is_space for t in toks],
+        pos=[t.pos_ for t in toks],
+        ent=[t.ent_type_ for t in toks],
+        head=[t.head.i for t in toks],
+        dep=[t.dep_ for t in toks],
+        starts_by_sentence={k: sorted(v) for k, v in by_sent.items()},
+    )
+    st.cache["model_view"] = view
+    return view
+
+
 def pair_features(st: DocState, s: int, o: int, rule_hits: dict[tuple[int, int], set[str]]) -> list[str]:
     """The features of the ordered candidate pair (subject ``s``, object ``o``)."""
+    v = _view(st)
+    lem = v.lemma
     ms, mo = st.mentions[s], st.mentions[o]
     rs, ro = st.resolved(s), st.resolved(o)
     cs = st.mentions[rs].cls if rs is not None else ms.cls
     co = st.mentions[ro].cls if ro is not None else mo.cls
     hs, ho = st.heads[s], st.heads[o]
-    doc = st.doc
     f = [
         f"cls:{cs}>{co}",
         f"cs:{cs}",
@@ -119,67 +167,91 @@ def pair_features(st: DocState, s: int, o: int, rule_hits: dict[tuple[int, int],
         f"ord:{'so' if ms.start < mo.start else 'os'}",
         f"dep:{hs.dep_}>{ho.dep_}",
     ]
+    head, dep_of = v.head, v.dep
+    sh, oh = head[hs.i], head[ho.i]
+    f.append(f"sh:{lem[hs.i]}")
+    f.append(f"oh:{lem[ho.i]}")
+    # What governs each argument ("killed" over its object, "leader" over "of Y").
+    f.append(f"sg:{dep_of[hs.i]}:{lem[sh]}")
+    f.append(f"og:{dep_of[ho.i]}:{lem[oh]}")
+    f.append(f"sgc:{cs}:{dep_of[hs.i]}:{lem[sh]}")
+    f.append(f"ogc:{co}:{dep_of[ho.i]}:{lem[oh]}")
+    f.append(f"sg2:{dep_of[hs.i]}:{dep_of[sh]}:{lem[head[sh]]}")
+    f.append(f"og2:{dep_of[ho.i]}:{dep_of[oh]}:{lem[head[oh]]}")
     if ms.title:
         f.append(f"stitle:{ms.title.lower()}")
     if mo.title:
         f.append(f"otitle:{mo.title.lower()}")
-    first, second = (hs, ho) if hs.i < ho.i else (ho, hs)
-    left_end = min(st.mentions[s].start, st.mentions[o].start)
-    right_start = max(st.mentions[s].end, st.mentions[o].end)
-    span_first = st.mentions[s] if ms.start < mo.start else st.mentions[o]
-    span_second = st.mentions[o] if ms.start < mo.start else st.mentions[s]
-    between = [t for t in doc[first.i : second.i + 1] if span_first.end <= t.idx < span_second.start and not t.is_space]
+    first_i, second_i = (hs.i, ho.i) if hs.i < ho.i else (ho.i, hs.i)
+    left_end = min(ms.start, mo.start)
+    right_start = max(ms.end, mo.end)
+    span_first = ms if ms.start < mo.start else mo
+    span_second = mo if ms.start < mo.start else ms
+    between = [
+        i for i in range(first_i, second_i + 1) if span_first.end <= v.idx[i] < span_second.start and not v.space[i]
+    ]
     f.append(f"nb:{_bucket(len(between))}")
     # Other actors between the two: a relation usually links neighbours.
-    others = sum(1 for m in st.mentions if m.sentence == ms.sentence and span_first.end <= m.start < span_second.start)
+    starts = v.starts_by_sentence.get(ms.sentence, [])
+    others = bisect.bisect_left(starts, span_second.start) - bisect.bisect_left(starts, span_first.end)
     f.append(f"mb:{_bucket(others)}")
     f.append(f"mbc:{cs}>{co}:{_bucket(others)}")
-    words = [_lemma(t) for t in between]
-    f.extend(f"bw:{w}" for w in set(words))
+    words = [lem[i] for i in between]
+    if len(words) <= 10:  # in a long stretch the words between say little about these two
+        f.extend(f"bw:{w}" for w in set(words))
+    f.extend({f"bv:{lem[i]}" for i in between if v.pos[i] in ("VERB", "NOUN") and not v.ent[i]})
     if words:
         f.append(f"bf:{words[0]}")
         f.append(f"bl:{words[-1]}")
     if len(words) <= 4:
         f.append(f"bws:{' '.join(words)}")
         f.append(f"bwsc:{cs}>{co}:{' '.join(words)}")
-    before = [t for t in doc[max(first.i - 3, 0) : first.i + 1] if t.idx + len(t.text) <= left_end and not t.is_space]
-    after = [t for t in doc[second.i : second.i + 4] if t.idx >= right_start and not t.is_space]
+    n_tok = len(lem)
+    before = [i for i in range(max(first_i - 3, 0), first_i + 1) if v.end[i] <= left_end and not v.space[i]]
+    after = [i for i in range(second_i, min(second_i + 4, n_tok)) if v.idx[i] >= right_start and not v.space[i]]
     if before:
-        f.append(f"l1:{_lemma(before[-1])}")
+        f.append(f"l1:{lem[before[-1]]}")
+        if len(before) > 1:
+            f.append(f"l2:{lem[before[-2]]} {lem[before[-1]]}")
     if after:
-        f.append(f"r1:{_lemma(after[0])}")
+        f.append(f"r1:{lem[after[0]]}")
+        if len(after) > 1:
+            f.append(f"r2:{lem[after[0]]} {lem[after[1]]}")
     triggers = _roles(st)
-    for t in between:
-        for trig in triggers.get(t.lemma_.lower(), ()):
+    for i in between:
+        for trig in triggers.get(v.lower_lemma[i], ()):
             f.append(f"tb:{trig}")
-    path = dependency_path(hs, ho)
+    path = index_path(v.head, hs.i, ho.i)
     if path is None:
         f.append("path:none")
     else:
         up, lca, down = path
-        deps = [f"{t.dep_}^" for t in up] + [f"v{t.dep_}" for t in down]
+        dep, pos = v.dep, v.pos
+        deps = [f"{dep[t]}^" for t in up] + [f"v{dep[t]}" for t in down]
         f.append(f"pd:{' '.join(deps)}")
+        f.append(f"pdc:{cs}>{co}:{' '.join(deps)}")
+        f.append(f"pp:{' '.join(pos[t] for t in (*up, lca, *down))}")
         f.append(f"plen:{_bucket(len(deps))}")
-        inner = [t for t in (*up[1:], *down[:-1])]
+        inner = [*up[1:], *down[:-1]]
         full = (
-            [f"{t.dep_}^" + (_lemma(t) if t in inner else "") for t in up]
-            + [_lemma(lca) if lca is not None else ""]
-            + [f"v{t.dep_}" + (_lemma(t) if t in inner else "") for t in down]
+            [f"{dep[t]}^" + (lem[t] if t in inner else "") for t in up]
+            + [lem[lca]]
+            + [f"v{dep[t]}" + (lem[t] if t in inner else "") for t in down]
         )
         if len(deps) <= _MAX_PATH:
             f.append(f"pf:{' '.join(full)}")
             f.append(f"pfc:{cs}>{co}:{' '.join(full)}")
-        if lca is not None and lca.i not in (hs.i, ho.i):
-            lemma = _lemma(lca)
+        if lca not in (hs.i, ho.i):
+            lemma = lem[lca]
             f.append(f"lca:{lemma}")
             f.append(f"lcad:{lemma}:{deps[0] if deps else ''}:{deps[-1] if deps else ''}")
             f.append(f"lcac:{cs}>{co}:{lemma}")
-            for trig in triggers.get(lca.lemma_.lower(), ()):
+            for trig in triggers.get(v.lower_lemma[lca], ()):
                 f.append(f"tl:{trig}")
                 f.append(f"tld:{trig}:{deps[0] if deps else ''}:{deps[-1] if deps else ''}")
         for t in inner:
-            f.append(f"pw:{_lemma(t)}")
-            for trig in triggers.get(t.lemma_.lower(), ()):
+            f.append(f"pw:{lem[t]}")
+            for trig in triggers.get(v.lower_lemma[t], ()):
                 f.append(f"tp:{trig}")
     for hit in rule_hits.get((s, o), ()):
         f.append(f"rule:{hit}")
@@ -204,11 +276,18 @@ class RelationModel:
         """One row of label probabilities per candidate."""
         import numpy as np
 
-        rows = list(features)
-        out = np.zeros((len(rows), len(self.labels)), dtype=np.float64)
-        for n, feats in enumerate(rows):
-            idx = sorted({self.vocab[x] for x in feats if x in self.vocab})
-            out[n] = self.bias + (self.weights[idx].sum(axis=0) if idx else 0.0)
+        indptr, indices = [0], []
+        for feats in features:
+            indices.extend(sorted({self.vocab[x] for x in feats if x in self.vocab}))
+            indptr.append(len(indices))
+        n = len(indptr) - 1
+        if n == 0:
+            return np.zeros((0, len(self.labels)))
+        # Summing weight rows by a sparse product: one matrix operation for the whole document.
+        from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+
+        x = csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(n, self.weights.shape[0]))
+        out: np.ndarray[Any, Any] = np.asarray(x @ self.weights, dtype=np.float64) + self.bias
         out -= out.max(axis=1, keepdims=True)
         np.exp(out, out=out)
         out /= out.sum(axis=1, keepdims=True)
