@@ -99,7 +99,18 @@ def extract_document(doc: Doc, article: Article, onto: Ontology) -> DocumentExtr
     model = load_model()
     if model is not None:
         probs: dict[tuple[int, str, int], float] = {}
+        # Where a rule says who did something to whom in a sentence, the model does not name another doer:
+        # "the US' act of killing Soleimani" has one killer, not every actor in the sentence.
+        answered = {
+            (c.predicate, c.object, st.sent_of[c.trigger.i])
+            for c in candidates
+            if not st.onto.relations[c.predicate].symmetric
+        }
         for c, p in model_candidates(st, candidates, model):
+            if (c.predicate, c.object, st.mentions[c.object].sentence) in answered and not any(
+                r.subject == c.subject and r.predicate == c.predicate for r in candidates
+            ):
+                continue
             probs[(c.subject, c.predicate, c.object)] = p
             r = _emit(st, c, confidence=p)
             if r is not None:

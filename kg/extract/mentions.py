@@ -165,11 +165,19 @@ def collective_mentions(st: DocState) -> None:
 
 def _owner(st: DocState, tok: Token) -> int | None:
     """The known actor a collective noun belongs to: "Sudan's army", "the Sudanese army", "Iraqi forces"."""
+    doc = st.doc
     for c in tok.children:
         if c.dep_ in ("poss", "amod", "compound", "nmod") and c.i < tok.i:
             idx = st.tok2m.get(c.i)
-            if idx is not None and st.mentions[idx].kind == "name" and st.mentions[idx].key:
-                return idx
+            if idx is None or st.mentions[idx].kind != "name" or not st.mentions[idx].key:
+                continue
+            m = st.mentions[idx]
+            before = doc.text[max(m.start - 5, 0) : m.start].lower()
+            after = doc.text[m.end : m.end + 1]
+            # "anti-IS militias", "pro-Iranian militias", "Iran-backed militias": not the actor's own force.
+            if after == "-" or before.endswith(("anti-", "pro-", "non-")):
+                continue
+            return idx
     return None
 
 
