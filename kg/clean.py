@@ -515,11 +515,16 @@ def clean(article: Article, furniture: Furniture | None = None, repeated: frozen
     return clean_text(article.text, article.id, furniture, repeated)
 
 
+def blank_chars(chars: list[str], start: int, end: int) -> None:
+    """Replace ``chars[start:end]`` by spaces, keeping line breaks, so no offset moves."""
+    for i in range(start, end):
+        if chars[i] != "\n":
+            chars[i] = " "
+
+
 def blank(text: str, spans: Iterable[Blank]) -> str:
     """``text`` with every span replaced by spaces (line breaks kept), so no offset moves."""
     chars = list(text)
     for b in spans:
-        for i in range(b.start, b.end):
-            if chars[i] != "\n":
-                chars[i] = " "
+        blank_chars(chars, b.start, b.end)
     return "".join(chars)

@@ -16,6 +16,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
+from kg.clean import blank_chars
 from kg.errors import ModelError
 from kg.ontology import Ontology, load_ontology
 from kg.records import Article, Blank
@@ -54,12 +55,6 @@ _GAZ_LABELS = {
 }
 
 
-def _blank(chars: list[str], start: int, end: int) -> None:
-    for i in range(start, end):
-        if chars[i] != "\n":
-            chars[i] = " "
-
-
 def prepare_text(text: str, ontology: Ontology, blanks: Iterable[Blank] = ()) -> str:
     """Return ``text`` ready for the parser, with the same length and line structure.
 
@@ -70,16 +65,16 @@ def prepare_text(text: str, ontology: Ontology, blanks: Iterable[Blank] = ()) ->
     prepared = text.translate(_TRANSLATE)
     chars = list(prepared)
     for b in blanks:
-        _blank(chars, b.start, b.end)
+        blank_chars(chars, b.start, b.end)
     for line in re.finditer(r"[^\n]+", prepared):
         body = line.group()
         for pattern in ontology.boilerplate:
             for m in pattern.finditer(body):
                 if not body[m.end() :].strip():
                     # A credit that closes its line marks the whole line as a caption or byline.
-                    _blank(chars, line.start(), line.end())
+                    blank_chars(chars, line.start(), line.end())
                 else:
-                    _blank(chars, line.start() + m.start(), line.start() + m.end())
+                    blank_chars(chars, line.start() + m.start(), line.start() + m.end())
     blanked = "".join(chars)
     # A headline or subheading has no final period, and the parser reads it badly without one (and lets
     # an entity run into the paragraph break). The first newline of the break becomes that period.
