@@ -121,6 +121,8 @@ def _clean(value: object) -> str | None:
 def read_html(path: Path, doc_id: str | None = None, data: bytes | None = None) -> Article:
     """One article from a saved HTML page."""
     if data is None:
+        if path.stat().st_size > MAX_HTML_BYTES:  # refuse before reading, not after
+            raise InputError(f"file '{path}' is larger than {MAX_HTML_BYTES:,} bytes; kg reads pages up to that size")
         data = path.read_bytes()
     return article_from_html(data, doc_id or path.name, where=f"file '{path}'", source=str(path))
 

@@ -99,6 +99,16 @@ def test_bad_pages_are_named(tmp_path: Path, content: bytes, error: type[Excepti
     assert "bad.html" in str(exc.value)
 
 
+def test_a_huge_page_is_refused_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kg.web
+
+    monkeypatch.setattr(kg.web, "MAX_HTML_BYTES", 100)
+    path = tmp_path / "big.html"
+    path.write_bytes(PAGE.read_bytes())
+    with pytest.raises(InputError, match=r"big\.html.*larger than 100 bytes"):
+        load_articles([path])
+
+
 def test_bad_warcs_are_named(tmp_path: Path) -> None:
     junk = tmp_path / "junk.warc"
     junk.write_bytes(b"this is not an archive\n" * 20)
