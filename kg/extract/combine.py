@@ -62,12 +62,11 @@ def model_candidates(
     probs = model.probabilities(pair_features(st, s, o, hits) for s, o in pairs)
     onto = st.onto
     for (s, o), row in zip(pairs, probs, strict=True):
+        cs, co = _resolved_class(st, s), _resolved_class(st, o)
         for label, p in zip(model.labels, row, strict=True):
             if label == NONE or p < model.thresholds.get(label, 0.5) or label not in onto.relations:
                 continue
             rel = onto.relations[label]
-            cs = _resolved_class(st, s)
-            co = _resolved_class(st, o)
             if not (onto.fits(cs, rel.domain) and onto.fits(co, rel.range)):
                 continue
             yield Candidate(s, label, o, "model", _trigger(st, s, o), _indirect(st, s) or _indirect(st, o)), float(p)
@@ -106,10 +105,12 @@ def extract_document(doc: Doc, article: Article, onto: Ontology) -> DocumentExtr
             for c in candidates
             if not st.onto.relations[c.predicate].symmetric
         }
+        doers = {(c.subject, c.predicate) for c in candidates}
         for c, p in model_candidates(st, candidates, model):
-            if (c.predicate, c.object, st.mentions[c.object].sentence) in answered and not any(
-                r.subject == c.subject and r.predicate == c.predicate for r in candidates
-            ):
+            if (c.predicate, c.object, st.mentions[c.object].sentence) in answered and (
+                c.subject,
+                c.predicate,
+            ) not in doers:
                 continue
             probs[(c.subject, c.predicate, c.object)] = p
             r = _emit(st, c, confidence=p)
