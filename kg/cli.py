@@ -23,19 +23,30 @@ app = typer.Typer(
 
 
 def _fail(message: str) -> NoReturn:
-    typer.echo(f"kg: error: {message}", err=True)
+    # One line, always: messages quoting a parser (rdflib's span several lines) are folded.
+    typer.echo(f"kg: error: {' '.join(message.split())}", err=True)
     raise typer.Exit(code=1)
 
 
 @contextmanager
 def _reported() -> Iterator[None]:
-    """Turn a KGError into the one-line message and exit status 1 of every command."""
-    from kg.errors import KGError
+    """Turn a KGError into the one-line message and exit status 1 of every command, and each KGWarning into
+    one ``kg: warning:`` line on stderr."""
+    import warnings
 
-    try:
-        yield
-    except KGError as exc:
-        _fail(str(exc))
+    from kg.errors import KGError, KGWarning
+
+    def show(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+        if issubclass(category, KGWarning):
+            typer.echo(f"kg: warning: {' '.join(str(message).split())}", err=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", KGWarning)
+        warnings.showwarning = show  # type: ignore[assignment]
+        try:
+            yield
+        except KGError as exc:
+            _fail(str(exc))
 
 
 @app.command()

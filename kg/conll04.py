@@ -37,8 +37,48 @@ def read(path: str | Path, limit: int | None = None) -> list[dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"CoNLL04 file not found: '{path}'")
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read CoNLL04 file '{path}': {exc}") from None
+    rows = []
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except (ValueError, RecursionError) as exc:
+            raise InputError(f"{path}, line {lineno}: not a CoNLL04 JSON line ({exc})") from None
+        if not _valid_row(row):
+            raise InputError(
+                f"{path}, line {lineno}: a CoNLL04 line needs 'id', 'text', 'entities' (start, end, type) and "
+                "'relations' (head, tail, type naming entities of the line)"
+            )
+        rows.append(row)
     return rows[:limit] if limit else rows
+
+
+def _valid_row(row: Any) -> bool:
+    if not isinstance(row, dict) or not isinstance(row.get("id"), str) or not isinstance(row.get("text"), str):
+        return False
+    ents, rels, n = row.get("entities"), row.get("relations"), len(row.get("text", ""))
+    if not isinstance(ents, list) or not isinstance(rels, list):
+        return False
+    for e in ents:
+        if not isinstance(e, dict) or not isinstance(e.get("type"), str):
+            return False
+        start, end = e.get("start"), e.get("end")
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= n):
+            return False
+    for r in rels:
+        if not isinstance(r, dict) or r.get("type") not in _CONLL_TYPES:
+            return False
+        if not all(isinstance(r.get(k), int) and 0 <= r[k] < len(ents) for k in ("head", "tail")):
+            return False
+    return True
+
+
+_CONLL_TYPES = ("Kill", "Work_For", "Live_In", "OrgBased_In", "Located_In")
 
 
 def conll_relation(predicate: str, subject_type: str, object_type: str) -> str | None:
@@ -79,11 +119,16 @@ def predictions(ex: DocumentExtraction) -> tuple[set[tuple[Span, str]], set[tupl
     text = ex.article.text
     mentions = ex.mentions
 
+    def marked(m: Mention) -> bool:
+        # CoNLL04 marks no "the coalition", and no nationality word ("Chilean", "Serbs") as a place.
+        entry = onto.gazetteer.get(m.text)
+        return m.kind == "name" and not (entry is not None and entry.kind == "demonym")
+
     def named(i: int) -> Mention | None:
         m = named_antecedent(mentions, i)
-        return m if m is not None and m.kind == "name" else None  # CoNLL04 marks no "the coalition"
+        return m if m is not None and marked(m) else None
 
-    entities = {(_span(m, text, onto.titles), ENTITY_TYPE.get(m.cls, "Other")) for m in mentions if m.kind == "name"}
+    entities = {(_span(m, text, onto.titles), ENTITY_TYPE.get(m.cls, "Other")) for m in mentions if marked(m)}
     relations = set()
     for r in ex.relations:
         if r.provenance.negated:

@@ -86,3 +86,9 @@ class AnnotationError(KGError):
     """An annotation file that breaks docs/ANNOTATION.md."""
 
     code = "E600"
+
+
+class KGWarning(UserWarning):
+    """Something kg skipped or repaired in the input and went on (a date that is not a calendar date).
+
+    The library issues these through :mod:`warnings`; the CLI prints each as one ``kg: warning:`` line."""

@@ -9,7 +9,8 @@ and rule. A negated statement gets an assertion with ``kg:negated true`` and nev
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +146,23 @@ def to_rdf(g: nx.MultiDiGraph) -> Graph:
 
 def nquads(g: nx.MultiDiGraph) -> str:
     """The graph as N-Quads text, one named graph per document (see :func:`quads`)."""
-    return "".join(f"{s.n3()} {p.n3()} {o.n3()} {c.n3()} .\n" for s, p, o, c in quads(g))
+    return "".join(f"{_nt(s)} {_nt(p)} {_nt(o)} {_nt(c)} .\n" for s, p, o, c in quads(g))
+
+
+# rdflib's Node.n3() writes a literal with a line break as a Turtle long string ("""..."""), which is not
+# N-Quads; every character outside printable ASCII that N-Quads cannot hold raw is escaped here instead.
+_NT_ESCAPES = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
+_NT_ESCAPES.update({c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F] if c not in _NT_ESCAPES})
+_NT_ESCAPES.update({c: "\ufffd" for c in range(0xD800, 0xE000)})  # a lone surrogate is no character at all
+
+
+def _nt(term: Node) -> str:
+    if isinstance(term, Literal):
+        body = f'"{str(term).translate(_NT_ESCAPES)}"'
+        if term.language:
+            return f"{body}@{term.language}"
+        return f"{body}^^<{term.datatype}>" if term.datatype else body
+    return f"<{term}>"
 
 
 def format_for(path: str | Path, fmt: str | None = None) -> str:
@@ -194,8 +211,36 @@ def serialize_quads(quads: Iterable[Any], path: str | Path, ext: str) -> None:
         raise UnknownFormatError(f"'{ext}' is not an RDF format; valid: .ttl, .nt, .trig, .nq, .jsonld")
     if not target.supports_datasets:
         quads = _distinct_triples(quads)
-    prefixes = PREFIXES if target in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+    prefixes = None
+    if target in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
+        quads = list(quads)
+        prefixes = _plain_prefixes(quads)
     ox.serialize(quads, output=str(path), format=target, prefixes=prefixes)
+
+
+#: A local name every Turtle parser reads: Oxigraph escapes "%" and a final "." with a backslash, which is
+#: valid Turtle that rdflib cannot parse ("name:caf\%C3\%A9", "name:d.c\.").
+_PLAIN_LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?$")
+
+
+def _plain_prefixes(quads: Sequence[Any]) -> dict[str, str]:
+    """kg's prefixes, less those under which some IRI of ``quads`` would need an escaped local name (those
+    IRIs are then written in full)."""
+    import pyoxigraph as ox
+
+    unsafe: set[str] = set()
+    spaces = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+    for q in quads:
+        for t in (q.subject, q.predicate, q.object, getattr(q, "graph_name", None)):
+            if not isinstance(t, ox.NamedNode) or not t.value.startswith(ID_BASE):
+                continue
+            iri = t.value
+            for prefix, ns in spaces:
+                if iri.startswith(ns):
+                    if not _PLAIN_LOCAL.match(iri[len(ns) :]):
+                        unsafe.add(prefix)
+                    break
+    return {p: ns for p, ns in PREFIXES.items() if p not in unsafe}
 
 
 def _distinct_triples(quads: Iterable[Any]) -> list[Any]:
@@ -206,32 +251,42 @@ def _distinct_triples(quads: Iterable[Any]) -> list[Any]:
     return list(seen)
 
 
+#: Characters XML 1.0 cannot hold at all (GraphML and GEXF are XML): C0 controls but tab and line breaks,
+#: lone surrogates, U+FFFE and U+FFFF. Each becomes U+FFFD, the replacement character.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def flat_graph(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """A copy of ``g`` with only scalar attributes, as GraphML and GEXF need (lists joined with " | ")."""
+    """A copy of ``g`` with only scalar attributes, as GraphML and GEXF need (lists joined with " | "), and
+    no character XML cannot hold (an id or a sentence may carry a control character)."""
     flat = nx.MultiDiGraph()
     for key, d in g.nodes(data=True):
         flat.add_node(
-            key,
-            label=d["label"],
+            _xml(key),
+            label=_xml(d["label"]),
             type=d["type"],
             iri=d["iri"],
-            aliases=" | ".join(d["aliases"]),
+            aliases=_xml(" | ".join(d["aliases"])),
             mentions=d["mentions"],
-            documents=" | ".join(d["documents"]),
+            documents=_xml(" | ".join(d["documents"])),
         )
     for s, o, k, d in g.edges(keys=True, data=True):
         flat.add_edge(
-            s,
-            o,
-            key=k,
+            _xml(s),
+            _xml(o),
+            key=_xml(str(k)),
             label=d["predicate"],
             predicate=d["predicate"],
             negated=d["negated"],
             hedged=d["hedged"],
             confidence=float(d["confidence"]),
             statements=len(d["evidence"]),
-            documents=" | ".join(d["documents"]),
-            sentence=d["evidence"][0].sentence,
+            documents=_xml(" | ".join(d["documents"])),
+            sentence=_xml(d["evidence"][0].sentence),
         )
     return flat
 
@@ -242,6 +297,10 @@ def term(name: str) -> URIRef:
 
 
 def _date_literal(value: str) -> Literal:
+    from kg.ingest import valid_date
+
+    if not valid_date(value):  # never an ill-typed xsd literal: other tools reject the whole file
+        return Literal(value)
     if len(value) == 10:
         return Literal(value, datatype=XSD.date)
     if len(value) == 7:

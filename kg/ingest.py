@@ -10,8 +10,10 @@ build before any output is written.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -21,13 +23,30 @@ from kg.errors import (
     EncodingError,
     InputError,
     JSONLError,
+    KGWarning,
     UnknownFormatError,
 )
 from kg.records import Article
 
 FORMATS = (".txt", ".jsonl", ".html", ".htm", ".warc", ".warc.gz")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_CHARS = 1_000_000  # spaCy's default limit; a longer "article" is almost surely not one
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2}([T ][0-9:.+\-Z]*)?)?)?$")
+
+
+def valid_date(value: str) -> bool:
+    """Whether an ISO 8601 date, year-month or year (a time after the date is not checked) is on the calendar."""
+    parts = value[:10].split("-")
+    try:
+        if len(parts) == 3:
+            datetime.date(int(parts[0]), int(parts[1]), int(parts[2]))
+        elif len(parts) == 2:
+            datetime.date(int(parts[0]), int(parts[1]), 1)
+        else:
+            datetime.date(int(parts[0]), 1, 1)
+    except ValueError:
+        return False
+    return True
 
 
 def find_files(sources: Iterable[str | Path]) -> list[tuple[Path, str]]:
@@ -44,7 +63,11 @@ def find_files(sources: Iterable[str | Path]) -> list[tuple[Path, str]]:
     files: list[tuple[Path, str]] = []
     for src in sources:
         path = Path(src)
-        if not path.exists():
+        try:
+            exists = path.exists()
+        except OSError as exc:  # a name over 255 bytes, a path over 4,096
+            raise InputError(f"cannot read '{str(path)[:80]}...': {exc.strerror or exc}") from None
+        if not exists:
             raise InputError(f"input path not found: '{path}'")
         if path.is_dir():
             found = sorted(
@@ -72,7 +95,27 @@ def _readable(path: Path) -> bool:
     return path.name.lower().endswith(FORMATS)
 
 
-def _read_text(path: Path) -> str:
+def _regular(path: Path, max_bytes: int | None = None) -> int:
+    """The size of ``path``, checked before a byte is read: a device, a pipe or a socket never ends (a link
+    to /dev/zero would fill memory), and a file over ``max_bytes`` cannot hold a text kg accepts."""
+    import stat
+
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise InputError(f"cannot read '{path}': {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"cannot read '{path}': not a regular file (a device, pipe or socket)")
+    if max_bytes is not None and st.st_size > max_bytes:
+        raise InputError(
+            f"file '{path}' is {st.st_size:,} bytes; a text file holds one article of at most "
+            f"{MAX_CHARS:,} characters (split it, or give a .jsonl file with one article per line)"
+        )
+    return st.st_size
+
+
+def _read_text(path: Path, max_bytes: int | None = None) -> str:
+    _regular(path, max_bytes)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -104,7 +147,7 @@ def _check_length(text: str, where: str) -> None:
 
 def read_txt(path: Path, doc_id: str | None = None) -> Article:
     """One article from a text file; its title is the first non-empty line."""
-    text = _read_text(path)
+    text = _read_text(path, 4 * MAX_CHARS)  # UTF-8 takes at most 4 bytes a character
     _check_length(text, str(path))
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     return Article(id=doc_id or path.name, text=text, title=first[:200] or None, source=str(path))
@@ -118,7 +161,8 @@ def read_jsonl(path: Path) -> Iterator[Article]:
     """
     text = _read_text(path)
     count = 0
-    for lineno, line in enumerate(text.splitlines(), 1):
+    # Lines end at \n only: str.splitlines would also cut at U+2028 or U+0085 inside a JSON string.
+    for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         where = f"{path}, line {lineno}"
@@ -126,6 +170,10 @@ def read_jsonl(path: Path) -> Iterator[Article]:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise JSONLError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+        except RecursionError:
+            raise JSONLError(f"{where}: JSON nested too deeply to be an article") from None
+        except ValueError as exc:  # an integer of more than 4,300 digits
+            raise JSONLError(f"{where}: invalid JSON ({exc})") from None
         if not isinstance(obj, dict):
             raise JSONLError(f"{where}: expected a JSON object, got {type(obj).__name__}")
         body = obj.get("text")
@@ -137,6 +185,14 @@ def read_jsonl(path: Path) -> Iterator[Article]:
             raise JSONLError(f"{where}: field 'text' (or 'html') must be a non-empty string")
         else:
             _check_length(body, where)
+        for name in ("text", "html", "id", "title", "date", "url"):
+            value = obj.get(name)
+            bad = _SURROGATE.search(value) if isinstance(value, str) else None
+            if bad is not None:
+                raise JSONLError(
+                    f"{where}: field '{name}' holds a lone surrogate (\\u{ord(bad.group()):04x}) at character "
+                    f"{bad.start()}, which is no character; the file was written by a broken encoder"
+                )
         doc_id = obj.get("id", f"{path.name}:{lineno}")
         if not isinstance(doc_id, (str, int)) or str(doc_id).strip() == "":
             raise JSONLError(f"{where}: field 'id' must be a non-empty string")
@@ -148,6 +204,13 @@ def read_jsonl(path: Path) -> Iterator[Article]:
             fields[name] = value or None
         if fields["date"] and not _DATE.match(fields["date"]):
             raise JSONLError(f"{where}: field 'date' must be an ISO 8601 date (YYYY-MM-DD), got '{fields['date']}'")
+        if fields["date"] and not valid_date(fields["date"]):
+            warnings.warn(
+                f"{where}: field 'date' {fields['date']!r} is not a calendar date; the document is read without one",
+                KGWarning,
+                stacklevel=2,
+            )
+            fields["date"] = None
         count += 1
         if body is None:
             from kg.web import article_from_html
@@ -183,10 +246,7 @@ def read_file(path: Path, name: str | None = None) -> Iterator[Article]:
 
 
 def _check_file(path: Path) -> None:
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InputError(f"cannot read '{path}': {exc.strerror or exc}") from None
+    size = _regular(path)
     if size == 0:
         raise EmptyInputError(f"file '{path}' is empty")
 

@@ -74,7 +74,14 @@ def read_query(query: str) -> str:
         p = Path(query.strip())
         if not p.is_file():
             raise InputError(f"query file not found: '{p}'")
-        return p.read_text(encoding="utf-8")
+        try:
+            return p.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"query file '{p}' is not valid UTF-8 (bad byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+            ) from None
+        except OSError as exc:
+            raise InputError(f"cannot read query file '{p}': {exc.strerror or exc}") from None
     return query
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,10 +34,17 @@ def load_rdf(path: str | Path) -> Graph:
         raise InputError(f"RDF file not found: '{path}'")
     fmt = guess_format(str(path)) or "turtle"
     g = Graph()
+    # rdflib logs a traceback for every ill-typed literal ("2019-13-45"^^xsd:date) it reads; the shapes report
+    # those as violations, in words.
+    term_log = logging.getLogger("rdflib.term")
+    level = term_log.level
+    term_log.setLevel(logging.CRITICAL)
     try:
         g.parse(path, format=fmt)
     except Exception as exc:  # rdflib's parsers raise many types; the message is what matters
         raise InputError(f"cannot parse '{path}' as {fmt}: {exc}") from None
+    finally:
+        term_log.setLevel(level)
     return g
 
 

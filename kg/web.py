@@ -21,6 +21,15 @@ WARC_SUFFIXES = (".warc", ".warc.gz")
 #: Pages larger than this are not articles (and would take trafilatura minutes).
 MAX_HTML_BYTES = 20_000_000
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _date(value: object) -> str | None:
+    """A YYYY-MM-DD date that is on the calendar, else None (pages state odd dates)."""
+    from kg.ingest import valid_date
+
+    return value if isinstance(value, str) and _DATE.match(value) and valid_date(value) else None
+
+
 #: Fewer words than this is not an article.
 MIN_WORDS = 4
 
@@ -97,7 +106,7 @@ def article_from_html(
     if len(text.split()) < MIN_WORDS:
         raise EmptyInputError(f"{where}: the page has no article text (no main content found)")
     meta_date = getattr(doc, "date", None)
-    page_date = meta_date if isinstance(meta_date, str) and _DATE.match(meta_date) else None
+    page_date = _date(meta_date)
     return Article(
         id=doc_id,
         # One blank line between paragraphs: the parser then closes a headline's sentence at its end.
@@ -165,7 +174,7 @@ def read_warc(path: Path) -> Iterator[Article]:
                         where=where,
                         source=str(path),
                         url=uri,
-                        date=captured if _DATE.match(captured) else None,
+                        date=_date(captured),
                     )
                 except EmptyInputError:
                     continue  # a page with no article (an index, a login form) is not an input error in a crawl

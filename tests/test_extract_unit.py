@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import spacy
 from spacy.tokens import Doc, Span
 
@@ -98,3 +99,19 @@ def test_titles_are_stripped_and_credits_are_not_names(ontology: Any) -> None:
     ex = extract_document(doc, art, ontology)
     names = [(m.name, m.title) for m in ex.mentions if m.kind == "name"]
     assert names == [("Joe Biden", "President")]
+
+
+@pytest.mark.parametrize(
+    ("text", "doc_date", "iso"),
+    [
+        ("March 3, 2021", None, "2021-03-03"),
+        ("February 30, 2021", None, "2021-02"),  # not on the calendar: the month is still right
+        ("February 29, 2020", None, "2020-02-29"),
+        ("in May", "2019-06-01", "2019-05"),
+        ("last week", "2019-06-01", None),
+    ],
+)
+def test_iso_date_is_always_a_calendar_date(text: str, doc_date: str | None, iso: str | None) -> None:
+    from kg.extract.qualify import iso_date
+
+    assert iso_date(text, doc_date) == iso

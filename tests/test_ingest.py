@@ -15,6 +15,7 @@ from kg.errors import (
     EncodingError,
     InputError,
     JSONLError,
+    KGWarning,
     UnknownFormatError,
 )
 from kg.ingest import load_articles
@@ -49,6 +50,24 @@ def test_jsonl_fields(tmp_path: Path) -> None:
     f.write_text(json.dumps({"id": 7, "text": "T.", "title": "Ti", "url": "https://example.org/a"}) + "\n", "utf-8")
     (a,) = load_articles([f])
     assert (a.id, a.title, a.url, a.date) == ("7", "Ti", "https://example.org/a", None)
+
+
+def test_a_date_off_the_calendar_is_dropped_with_a_warning(tmp_path: Path) -> None:
+    f = tmp_path / "x.jsonl"
+    rows = [{"id": "a", "text": "T.", "date": "2019-13-45"}, {"id": "b", "text": "T.", "date": "2020-02-29"}]
+    f.write_text("\n".join(json.dumps(r) for r in rows) + "\n", "utf-8")
+    with pytest.warns(KGWarning, match=r"line 1: field 'date' '2019-13-45' is not a calendar date"):
+        a, b = load_articles([f])
+    assert (a.date, b.date) == (None, "2020-02-29")
+
+
+@pytest.mark.parametrize("sep", ["\u2028", "\u2029", "\u0085", "\x1c", "\x0b"])
+def test_jsonl_lines_end_at_newline_only(tmp_path: Path, sep: str) -> None:
+    # json.dumps(ensure_ascii=False) writes these raw inside a string; str.splitlines would cut the line there.
+    f = tmp_path / "x.jsonl"
+    f.write_text(json.dumps({"id": "a", "text": f"One{sep}two."}, ensure_ascii=False) + "\n", "utf-8")
+    (a,) = load_articles([f])
+    assert a.text == f"One{sep}two."
 
 
 @pytest.mark.parametrize(
@@ -90,6 +109,30 @@ def test_duplicate_ids(tmp_path: Path) -> None:
     f.write_text('{"id": "1", "text": "a"}\n{"id": "1", "text": "b"}\n', encoding="utf-8")
     with pytest.raises(InputError, match="duplicate document id '1'"):
         load_articles([f])
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".jsonl", ".html", ".warc"])
+def test_special_files_are_refused_before_reading(tmp_path: Path, suffix: str) -> None:
+    import os
+
+    zero = tmp_path / f"zero{suffix}"
+    zero.symlink_to("/dev/zero")  # read to the end, this never ends
+    with pytest.raises(InputError, match=r"not a regular file"):
+        load_articles([zero])
+    fifo = tmp_path / f"fifo{suffix}"
+    os.mkfifo(fifo)  # opening it would block for ever
+    with pytest.raises(InputError, match=r"not a regular file"):
+        load_articles([fifo])
+
+
+def test_a_text_file_too_large_for_an_article_is_refused_before_reading(tmp_path: Path) -> None:
+    from kg.ingest import MAX_CHARS
+
+    big = tmp_path / "big.txt"
+    with big.open("wb") as fh:
+        fh.truncate(4 * MAX_CHARS + 1)  # sparse: the size is there, no byte is read
+    with pytest.raises(InputError, match=r"is 4,000,001 bytes"):
+        load_articles([big])
 
 
 def test_missing_path_and_unknown_format(tmp_path: Path) -> None:

@@ -299,3 +299,25 @@ def test_serve_answers_sparql_over_http(seed_ttl: Path) -> None:
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
+
+
+def test_an_ill_typed_date_does_not_conform() -> None:
+    doc = """@prefix kg: <https://w3id.org/kg-news/ontology#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<http://example.org/d> a kg:Document ; dcterms:identifier "d" ; dcterms:date "%s"^^xsd:%s ."""
+    good = Graph().parse(data=doc % ("2019-12-31", "date"), format="turtle")
+    assert validate(good).conforms
+    for value, dtype in (("2019-13-45", "date"), ("2019-02-30", "date")):
+        report = validate(Graph().parse(data=doc % (value, dtype), format="turtle"))
+        assert not report.conforms, value
+        assert "a date must be a valid xsd:date" in report.text
+
+
+def test_a_date_off_the_calendar_is_never_written_as_xsd_date() -> None:
+    from rdflib.namespace import XSD
+
+    from kg.export import _date_literal
+
+    assert _date_literal("2019-12-31").datatype == XSD.date
+    assert _date_literal("2019-13-45").datatype is None
