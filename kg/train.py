@@ -7,6 +7,8 @@ onto ours (Kill -> killed, Work_For -> memberOf or leaderOf, Live_In -> livesIn,
 actor mentions in a sentence is an example, labelled with the annotated relation between the gold mentions
 it overlaps, or "none".
 
+The entity recognizer is fine-tuned first (kg.train_ner), and the pairs come from the mentions it finds.
+
 Thresholds (one per relation) are chosen on held-out data only: the Wikinews dev split and one tenth of
 CoNLL04 train (chosen by a hash of the sentence id). The Wikinews test split and CoNLL04 dev are never read
 here. Fitting is scikit-learn's logistic regression with a fixed solver, so the same data gives the same
@@ -63,7 +65,8 @@ class Example:
     doc: str
 
 
-def _is_dev_conll(row_id: str) -> bool:
+def is_heldout_conll(row_id: str) -> bool:
+    """The tenth of CoNLL04 train held out for choosing thresholds (and left out of the recognizer's training)."""
     return int(hashlib.sha1(row_id.encode()).hexdigest(), 16) % 10 == 0
 
 
@@ -107,7 +110,7 @@ def conll_annotations(path: str | Path, role_words: frozenset[str]) -> tuple[lis
                 if any(w in role_words for w in window.lower().replace(",", " ").split()):
                     pred = "leaderOf"
             rels.append(GoldRelation(f"e{r['head']}", pred, f"e{r['tail']}"))
-        split = "dev" if _is_dev_conll(row["id"]) else "train"
+        split = "dev" if is_heldout_conll(row["id"]) else "train"
         sentences.append(AnnotatedSentence(row["id"], split, 0, 0, text, mentions, tuple(rels), row["id"]))
     return articles, sentences
 
@@ -212,7 +215,9 @@ def _tune(probs: Any, gold: Sequence[str], labels: Sequence[str]) -> dict[str, f
     return out
 
 
-def collect(data: str | Path, annotations: str | Path, model: str | None = None) -> tuple[list[Example], list[Example]]:
+def collect(
+    data: str | Path, annotations: str | Path, model: str | None = None, tuned_ner: bool | Path = True
+) -> tuple[list[Example], list[Example]]:
     """Training and held-out examples: (Wikinews train + nine tenths of CoNLL04 train, Wikinews dev + the
     other tenth). Parses every document: this is where the time goes."""
     from kg.nlp import load_pipeline
@@ -220,7 +225,7 @@ def collect(data: str | Path, annotations: str | Path, model: str | None = None)
 
     data = Path(data)
     onto = load_ontology()
-    nlp = load_pipeline(model)
+    nlp = load_pipeline(model, tuned_ner=tuned_ner)
     role_words = frozenset(w for w in onto.relations["leaderOf"].roles if " " not in w)
     annotated = load([annotations], splits=("train", "dev"))
     if not annotated:
@@ -333,18 +338,27 @@ def _micro_f1(probs: Any, gold: Sequence[str], labels: Sequence[str], thresholds
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
-def train(data: str | Path, annotations: str | Path, out_dir: str | Path, model: str | None = None) -> dict[str, Any]:
-    """Rebuild the relation model from the data and write it to ``out_dir``; return a report.
+def train(
+    data: str | Path, annotations: str | Path, out_dir: str | Path, model: str | None = None, ner: bool = True
+) -> dict[str, Any]:
+    """Rebuild the entity recognizer and the relation model from the data, write them to ``out_dir``; return a
+    report. The relation model is trained on the mentions the new recognizer finds, as builds will see them.
 
     Args:
         data: The folder holding ``wikinews/articles.jsonl`` and ``conll04/train.jsonl`` (``../shared/data``).
         annotations: The Wikinews annotation folder (``tests/data/annotations/wikinews``).
         out_dir: Where ``relations.npz`` and ``relations.json`` go (``kg/models`` ships them).
         model: The spaCy pipeline to parse with (the one builds will use).
+        ner: Fine-tune the entity recognizer first (``False``: keep the one in ``out_dir``, or the stock one).
     """
+    from kg.train_ner import train_ner
+
+    ner_report = train_ner(data, annotations, out_dir, model) if ner else None
     t0 = time.perf_counter()
-    train_rows, dev_rows = collect(data, annotations, model)
+    train_rows, dev_rows = collect(data, annotations, model, tuned_ner=Path(out_dir))
     t1 = time.perf_counter()
     report = fit(train_rows, dev_rows, out_dir)
     report["seconds"] = {"parse_and_features": round(t1 - t0, 1), "fit": round(time.perf_counter() - t1, 1)}
+    if ner_report is not None:
+        report["recognizer"] = ner_report
     return report

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from kg.extract.model import META, MODEL_DIR, WEIGHTS, RelationModel, load_model
+from kg.nlp import NER_META, NER_SUBDIR
 from kg.train import _tune, conll_annotations
 from tests.conftest import SHARED, TEST_DATA
 
@@ -22,6 +23,27 @@ def test_shipped_model_loads_and_knows_the_ontology(ontology: object) -> None:
     assert all(0 < t < 1 for t in model.thresholds.values())
     size = (MODEL_DIR / WEIGHTS).stat().st_size + (MODEL_DIR / META).stat().st_size
     assert size < 8_000_000, f"the shipped model is {size:,} bytes"
+
+
+def test_shipped_recognizer_is_used_and_named_in_provenance(nlp: object) -> None:
+    from kg.nlp import model_name
+
+    assert (MODEL_DIR / NER_SUBDIR / NER_META).is_file(), "kg/models/ner is shipped with the package"
+    assert "+kg-ner-" in model_name(nlp)  # type: ignore[arg-type]
+
+
+def test_a_recognizer_trained_for_another_pipeline_is_left_alone(tmp_path: Path) -> None:
+    import shutil
+
+    from kg.nlp import load_pipeline, model_name
+
+    shutil.copytree(MODEL_DIR / NER_SUBDIR, tmp_path / NER_SUBDIR)
+    meta = json.loads((tmp_path / NER_SUBDIR / NER_META).read_text(encoding="utf-8"))
+    meta["signature"]["spacy"] = "0.1"
+    (tmp_path / NER_SUBDIR / NER_META).write_text(json.dumps(meta), encoding="utf-8")
+    nlp = load_pipeline(tuned_ner=tmp_path)
+    assert "+kg-ner" not in model_name(nlp)
+    assert "+kg-ner" not in model_name(load_pipeline(tuned_ner=False))
 
 
 def test_probabilities_are_a_distribution_per_candidate() -> None:
@@ -85,3 +107,5 @@ def test_kg_train_reproduces_the_shipped_model(tmp_path: Path) -> None:
     with np.load(MODEL_DIR / WEIGHTS) as a, np.load(tmp_path / WEIGHTS) as b:
         assert np.allclose(a["weights"], b["weights"], atol=1e-4)
         assert np.allclose(a["bias"], b["bias"], atol=1e-4)
+    for part in ("cfg", "moves", "model"):  # the fine-tuned recognizer, byte for byte
+        assert (tmp_path / NER_SUBDIR / part).read_bytes() == (MODEL_DIR / NER_SUBDIR / part).read_bytes(), part

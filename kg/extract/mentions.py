@@ -111,6 +111,7 @@ def collective_mentions(st: DocState) -> None:
     and "the Sudanese army" get one key across the corpus, and a ``partOf`` candidate to Sudan.
     """
     collective = {n: c.name for c in st.onto.classes.values() for n in c.collective_nouns}
+    owned: dict[str, set[str]] = {}  # noun -> corpus keys of the owned forces named so far ("army" -> Sudan's)
     for tok in st.doc:
         if tok.i in st.tok2m or tok.lower_ not in collective or tok.pos_ != "NOUN":
             continue
@@ -148,32 +149,27 @@ def collective_mentions(st: DocState) -> None:
         else:
             key, name = None, phrase
             # "Sudan's army ... the army said": the bare noun is the owned one named before, if only one was.
-            earlier = {
-                m.key
-                for m in st.mentions
-                if m.kind == "collective"
-                and m.key
-                and not m.key.startswith("local/")
-                and m.key.endswith(f"/{tok.lower_}")
-            }
+            earlier = owned.get(tok.lower_, set())
             if len(earlier) == 1:
-                key = earlier.pop()
+                key = next(iter(earlier))
         idx = st.add(tokens, name=name, cls=cls, kind="collective", key=key or f"local/{tok.lower_}")
+        if key is not None:
+            owned.setdefault(tok.lower_, set()).add(key)
         if owner is not None and key is not None:
             st.owners[idx] = owner
 
 
 def _owner(st: DocState, tok: Token) -> int | None:
     """The known actor a collective noun belongs to: "Sudan's army", "the Sudanese army", "Iraqi forces"."""
-    doc = st.doc
+    text = st.article.text  # not doc.text, which joins every token of the document on each call
     for c in tok.children:
         if c.dep_ in ("poss", "amod", "compound", "nmod") and c.i < tok.i:
             idx = st.tok2m.get(c.i)
             if idx is None or st.mentions[idx].kind != "name" or not st.mentions[idx].key:
                 continue
             m = st.mentions[idx]
-            before = doc.text[max(m.start - 5, 0) : m.start].lower()
-            after = doc.text[m.end : m.end + 1]
+            before = text[max(m.start - 5, 0) : m.start].lower()
+            after = text[m.end : m.end + 1]
             # "anti-IS militias", "pro-Iranian militias", "Iran-backed militias": not the actor's own force.
             if after == "-" or before.endswith(("anti-", "pro-", "non-")):
                 continue
@@ -186,7 +182,12 @@ def referring_mentions(st: DocState) -> None:
     onto = st.onto
     pronouns = onto.word_list("Pronouns")
     type_nouns = {n: c.name for c in onto.classes.values() for n in c.type_nouns}
-    named = [m for m in st.mentions if m.kind in ("name", "collective")]
+    # Named mentions by sentence: a pronoun or description looks a few sentences back, never at the whole
+    # document (a scan per pronoun made long documents quadratic).
+    named: dict[int, list[Mention]] = {}
+    for m in st.mentions:
+        if m.kind in ("name", "collective"):
+            named.setdefault(m.sentence, []).append(m)
     for tok in st.doc:
         if tok.i in st.tok2m:
             continue
@@ -217,7 +218,7 @@ def referring_mentions(st: DocState) -> None:
         st.add(tokens, name="", cls=type_nouns[phrase], kind="description", antecedent=ante)
 
 
-def _pronoun_antecedent(st: DocState, tok: Token, named: list[Mention]) -> int | None:
+def _pronoun_antecedent(st: DocState, tok: Token, named: dict[int, list[Mention]]) -> int | None:
     sent = st.sent_of[tok.i]
     if tok.lower_ in ("it", "its"):
         if tok.lower_ == "it":
@@ -229,9 +230,7 @@ def _pronoun_antecedent(st: DocState, tok: Token, named: list[Mention]) -> int |
         return None
 
     def persons(in_sent: int, before: int | None) -> list[Mention]:
-        return [
-            m for m in named if m.cls == "Person" and m.sentence == in_sent and (before is None or m.start < before)
-        ]
+        return [m for m in named.get(in_sent, ()) if m.cls == "Person" and (before is None or m.start < before)]
 
     for cands in (persons(sent, tok.idx), persons(sent - 1, None) if sent > 0 else []):
         if cands:
@@ -241,12 +240,11 @@ def _pronoun_antecedent(st: DocState, tok: Token, named: list[Mention]) -> int |
     return None
 
 
-def _description_antecedent(st: DocState, tok: Token, named: list[Mention], cls: str) -> int | None:
+def _description_antecedent(st: DocState, tok: Token, named: dict[int, list[Mention]], cls: str) -> int | None:
     sent = st.sent_of[tok.i]
     best: Mention | None = None
-    for m in named:
-        if m.start >= tok.idx or m.sentence < sent - 3:
-            continue
-        if st.onto.is_a(m.cls, cls):
-            best = m
+    for s in range(max(sent - 3, 0), sent + 1):
+        for m in named.get(s, ()):
+            if m.start < tok.idx and st.onto.is_a(m.cls, cls):
+                best = m
     return best.index if best is not None else None

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,13 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg.extract.doc import DocState, identity
+from kg.nlp import MODEL_DIR
 
 if TYPE_CHECKING:
     import numpy as np
     from spacy.tokens import Token
 
-#: The shipped weights; ``$KG_MODEL_DIR`` points elsewhere (an empty folder gives the rules alone).
-MODEL_DIR = Path(os.environ.get("KG_MODEL_DIR") or Path(__file__).resolve().parent.parent / "models")
 WEIGHTS = "relations.npz"
 META = "relations.json"
 NONE = "none"
