@@ -54,7 +54,7 @@ def build(
     inputs: Annotated[
         list[Path], typer.Argument(help=".txt, .jsonl, .html, .warc(.gz) files, or folders.", show_default=False)
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    out_name: Annotated[str, typer.Option("--out", "-o", help="Output folder.")] = "out",
     model: Annotated[
         str | None, typer.Option("--model", "-m", help="spaCy model (default: en_core_web_sm if installed).")
     ] = None,
@@ -87,11 +87,14 @@ def build(
 
     INPUTS are .txt, .jsonl, .html/.htm and .warc/.warc.gz files, or folders of them.
     """
-    from kg.export import format_for, write_graph
+    from kg.export import format_for
     from kg.pipeline import Settings, build_graph, build_into_store, write_outputs
 
     if no_clean and explain_clean:
         _fail("--explain-clean lists what the cleaning stage blanked; it cannot be used with --no-clean")
+    if not out_name.strip():
+        _fail("--out is empty; name the output folder (e.g. --out out)")
+    out = Path(out_name)
     settings = Settings(
         model=model, n_process=n_process, batch_size=batch_size, clean=not no_clean, min_confidence=min_confidence
     )
@@ -111,10 +114,7 @@ def build(
             with Progress(transient=True) as bar:
                 task = bar.add_task("parsing", total=None)
                 result = run(lambda done, total: bar.update(task, completed=done, total=total))
-        written = write_outputs(result, out, max_nodes=max_nodes, explain_clean=explain_clean)
-        for ext in extra:
-            write_graph(result.graph, out / f"graph{ext}")
-            written.append(out / f"graph{ext}")
+        written = write_outputs(result, out, max_nodes=max_nodes, explain_clean=explain_clean, formats=extra)
     if not quiet:
         s = result.stats
         typer.echo(
@@ -140,6 +140,12 @@ def query(
         list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE binds ?NAME to a string (repeatable).")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv, tsv or json.")] = "table",
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Give up on a query after this many seconds (0: never).", min=0)
+    ] = 30.0,
+    allow_service: Annotated[
+        bool, typer.Option("--allow-service", help="Let SERVICE clauses fetch other endpoints over the network.")
+    ] = False,
 ) -> None:
     """Run a SPARQL query and print its results."""
     from kg.query import open_source, read_query, run_query, serialize_rows
@@ -153,7 +159,9 @@ def query(
             _fail(f"[E602] bad --param '{item}': write NAME=VALUE")
         params[name.strip()] = value
     with _reported():
-        result = run_query(open_source(source), read_query(sparql), params)
+        result = run_query(
+            open_source(source), read_query(sparql), params, allow_service=allow_service, timeout=timeout or None
+        )
     if result.kind == "graph":
         import pyoxigraph as ox
 
@@ -196,13 +204,14 @@ def serve(
     source: Annotated[Path, typer.Argument(help="A store (kg build --store), a build folder or a graph file.")],
     port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 7878,
     host: Annotated[str, typer.Option("--host", help="Address to bind (loopback by default).")] = "127.0.0.1",
+    timeout: Annotated[int, typer.Option("--timeout", help="Seconds a query may run.", min=1)] = 30,
 ) -> None:
     """Serve SOURCE read-only as a SPARQL 1.1 endpoint at http://HOST:PORT/query until Ctrl-C."""
     from kg.serve import serve as run_server
 
     typer.echo(f"SPARQL endpoint: http://{host}:{port}/query (Ctrl-C stops)", err=True)
     with _reported():
-        code = run_server(source, host, port)
+        code = run_server(source, host, port, timeout=timeout)
     raise typer.Exit(code=code)
 
 

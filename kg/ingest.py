@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import os
 import re
 import warnings
 from collections.abc import Iterable, Iterator
@@ -26,7 +27,7 @@ from kg.errors import (
     KGWarning,
     UnknownFormatError,
 )
-from kg.records import Article
+from kg.records import MANIFEST, Article
 
 FORMATS = (".txt", ".jsonl", ".html", ".htm", ".warc", ".warc.gz")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -70,14 +71,7 @@ def find_files(sources: Iterable[str | Path]) -> list[tuple[Path, str]]:
         if not exists:
             raise InputError(f"input path not found: '{path}'")
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and _readable(p)
-                # hidden files and folders inside the folder given ("../data" itself is fine)
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            found = sorted(_walk(path))
             if not found:
                 raise EmptyInputError(f"folder '{path}' has no {' or '.join(FORMATS)} files")
             files.extend((p, p.relative_to(path).as_posix()) for p in found)
@@ -89,6 +83,59 @@ def find_files(sources: Iterable[str | Path]) -> list[tuple[Path, str]]:
                 f"kg reads {', '.join(FORMATS)}"
             )
     return files
+
+
+def looks_english(text: str) -> bool:
+    """A cheap check on the first 5,000 characters: most letters Latin, and English function words (spaCy's
+    English stop words) at least a fifth of the words, as in any English prose. Short texts (under 30 words)
+    always pass: a headline or a list has too few words to tell."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    head = text[:5000]
+    letters = [c for c in head if c.isalpha()]
+    if len(letters) < 100:
+        return True
+    latin = sum(1 for c in letters if c < "\u0250")
+    if latin / len(letters) < 0.6:
+        return False
+    words = re.findall(r"[a-z]+", head.lower())
+    if len(words) < 30:
+        return True
+    return sum(1 for w in words if w in STOP_WORDS) / len(words) >= 0.2
+
+
+def _walk(top: Path) -> Iterator[Path]:
+    """The input files under ``top``, saying (as a warning) what is skipped and why: hidden files and folders
+    quietly (".git"), but an unreadable folder, a linked folder (not followed: links can loop) and a kg output
+    folder (its .jsonl files are outputs, not articles) each with a warning."""
+
+    def unreadable(exc: OSError) -> None:
+        warnings.warn(f"skipping folder '{exc.filename}': {exc.strerror or exc}", KGWarning, stacklevel=4)
+
+    for root, dirs, files in os.walk(top, onerror=unreadable):
+        here = Path(root)
+        for d in list(dirs):
+            sub = here / d
+            if d.startswith("."):
+                dirs.remove(d)
+            elif sub.is_symlink():
+                dirs.remove(d)
+                warnings.warn(f"skipping '{sub}': a link to a folder is not followed", KGWarning, stacklevel=4)
+            elif _is_output_folder(sub):
+                dirs.remove(d)
+                warnings.warn(f"skipping '{sub}': it holds the output of a kg build", KGWarning, stacklevel=4)
+        for f in files:
+            p = here / f
+            if not f.startswith(".") and _readable(p) and p.is_file():
+                yield p
+
+
+def _is_output_folder(path: Path) -> bool:
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "kg_version" in manifest and "files" in manifest
 
 
 def _readable(path: Path) -> bool:

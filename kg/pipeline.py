@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +22,10 @@ from typing import Any
 import networkx as nx
 
 from kg.build import build_graph as assemble
-from kg.errors import InputError, KGError, OutputError, SettingsError
+from kg.errors import InputError, KGError, KGWarning, OutputError, SettingsError
 from kg.ingest import article_from_text, load_articles
 from kg.ontology import load_ontology
-from kg.records import Article, Blank, BuildStats, DocumentExtraction
+from kg.records import MANIFEST, Article, Blank, BuildStats, DocumentExtraction
 from kg.resolve import Resolver
 
 #: Called after each document with (documents done, documents in all).
@@ -59,6 +60,13 @@ class Settings:
         """Raise :class:`SettingsError` for out-of-range values."""
         if self.n_process < 1:
             raise SettingsError(f"n_process must be 1 or more, got {self.n_process}")
+        cores = os.cpu_count() or 1
+        if self.n_process > 4 * cores:
+            # Each process holds its own copy of the model; more of them than cores only costs memory.
+            raise SettingsError(
+                f"n_process is {self.n_process}, but this machine has {cores} cores; use 1 to {cores} "
+                f"(at most {4 * cores})"
+            )
         if self.batch_size < 1:
             raise SettingsError(f"batch_size must be 1 or more, got {self.batch_size}")
         if not 0.0 <= self.min_confidence <= 1.0:
@@ -87,20 +95,45 @@ def _articles(sources: Sequence[Source] | Source) -> list[Article]:
     for i, src in enumerate(sources):
         if isinstance(src, Article):
             articles.append(src)
-        elif isinstance(src, str) and not Path(src).exists() and (len(src) > 255 or any(c.isspace() for c in src)):
+        elif isinstance(src, str) and (len(src) > 255 or any(c.isspace() for c in src)) and not _exists(src):
             # A string with spaces or newlines that is no file is text, not a path.
             articles.append(article_from_text(src, f"text-{i + 1}"))
         else:
             paths.append(src)
     if paths:
         articles.extend(load_articles([Path(p) for p in paths]))
-    ids = [a.id for a in articles]
-    if len(set(ids)) != len(ids):
-        dup = next(i for i in ids if ids.count(i) > 1)
-        raise InputError(f"duplicate document id '{dup}'")
+    seen: set[str] = set()
+    for a in articles:
+        if a.id in seen:
+            raise InputError(f"duplicate document id '{a.id}'")
+        seen.add(a.id)
     if not articles:
         raise InputError("nothing to build: no input given")
+    _warn_not_english(articles)
     return articles
+
+
+def _exists(src: str) -> bool:
+    try:
+        return Path(src).exists()
+    except OSError:  # a name too long to be a file: it is text
+        return False
+
+
+def _warn_not_english(articles: Sequence[Article]) -> None:
+    """One warning for the documents that do not look like English: the model reads English only, and other
+    languages give no entities or wrong ones without any error."""
+    from kg.ingest import looks_english
+
+    others = [a.id for a in articles if not looks_english(a.text)]
+    if others:
+        shown = ", ".join(f"'{i}'" for i in others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        warnings.warn(
+            f"{len(others)} of {len(articles)} documents do not look like English ({shown}); kg's model reads "
+            "English only and finds few or wrong actors in other languages",
+            KGWarning,
+            stacklevel=3,
+        )
 
 
 def build_graph(
@@ -143,9 +176,10 @@ def build_into_store(
     settings.check()
     store = GraphStore(store_dir)
     articles = _articles(sources)
-    previous = list(store.extractions(exclude={a.id for a in articles}))
-    result = _run(articles, settings, progress, previous=previous)
-    store.save(result.new_extractions, result.graph)
+    with store.locked():  # for the whole build: two builds into one store would lose each other's documents
+        previous = list(store.extractions(exclude={a.id for a in articles}))
+        result = _run(articles, settings, progress, previous=previous)
+        store.save(result.new_extractions, result.graph)
     return result
 
 
@@ -356,18 +390,28 @@ def _run(
     return BuildResult(graph=graph, stats=stats, articles=by_id, new_extractions=keep, blanked=blanked)
 
 
+_TMP_PREFIX = ".kg-build-"
+
+
 def write_outputs(
     result: BuildResult,
     out_dir: str | os.PathLike[str],
     title: str = "kg graph",
     max_nodes: int | None = None,
     explain_clean: bool = False,
+    formats: Sequence[str] = (),
 ) -> list[Path]:
     """Write graph.ttl, graph.html, entities.jsonl and relations.jsonl into ``out_dir``, all or nothing.
 
     ``max_nodes`` caps the HTML page to the most connected actors (default: ``kg.html.DEFAULT_MAX_NODES``;
     the other files always hold everything). ``explain_clean`` adds ``cleaning.jsonl``: every span the
-    cleaning stage blanked, with its document, offsets, reason and text.
+    cleaning stage blanked, with its document, offsets, reason and text. ``formats`` are extensions of extra
+    graph files (``.nt``, ``.graphml`` ...), written the same way.
+
+    Every file is written in a temporary folder inside ``out_dir`` first. Then the old manifest goes, the
+    files replace the old ones one rename each, files of the previous build that this one does not write go,
+    and the new manifest (:data:`MANIFEST`) comes last: a build killed on the way leaves a folder with no
+    manifest, never one that claims a mixed set. Temporary folders of builds that were killed are removed.
 
     Raises:
         OutputError: ``out_dir`` is a file or cannot be created or written.
@@ -380,7 +424,8 @@ def write_outputs(
         raise OutputError(f"output path '{out}' exists and is not a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".kg-build-", dir=out))
+        _remove_stale_temps(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-", dir=out))
     except OSError as exc:
         raise OutputError(f"cannot create output folder '{out}': {exc.strerror or exc}") from None
     try:
@@ -395,15 +440,89 @@ def write_outputs(
             lines = (json.dumps(dataclasses.asdict(b), ensure_ascii=False) for b in result.blanked)
             _write_lines(tmp / "cleaning.jsonl", lines)
             names.append("cleaning.jsonl")
+        for ext in formats:
+            name = f"graph{ext}"
+            if name not in names:
+                write_graph(g, tmp / name)
+                names.append(name)
+        manifest = {
+            "kg_version": _version(),
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "documents": result.stats.documents,
+            "files": {name: _digest(tmp / name) for name in names},
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        previous = _manifest_files(out)
+        (out / MANIFEST).unlink(missing_ok=True)
         written = []
         for name in names:
             os.replace(tmp / name, out / name)
             written.append(out / name)
+        for name in previous - set(names):
+            (out / name).unlink(missing_ok=True)  # an extra of the last build this one did not write
+        os.replace(tmp / MANIFEST, out / MANIFEST)
         return written
     except OSError as exc:
         raise OutputError(f"cannot write to '{out}': {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def read_manifest(out_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The manifest of the build ``out_dir`` holds, or None when it holds no finished build (no manifest,
+    or a file that does not match it)."""
+    out = Path(out_dir)
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        files = manifest["files"]
+        if all(_digest(out / name) == want for name, want in files.items()):
+            return dict(manifest)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def _manifest_files(out: Path) -> set[str]:
+    """The files the last build named in its manifest (plain names only: a manifest is not trusted with paths)."""
+    try:
+        files = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+        return {n for n in files if isinstance(n, str) and n == Path(n).name and not n.startswith(".")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+
+
+def _digest(path: Path) -> dict[str, object]:
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return {"bytes": path.stat().st_size, "sha256": h.hexdigest()}
+
+
+def _remove_stale_temps(out: Path) -> None:
+    """Remove the temporary folders of builds that were killed: their process is gone."""
+    for tmp in out.glob(f"{_TMP_PREFIX}*"):
+        pid = tmp.name[len(_TMP_PREFIX) :].split("-", 1)[0]
+        if tmp.is_dir() and not tmp.is_symlink() and not (pid.isdigit() and _alive(int(pid))):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _version() -> str:
+    from kg import __version__
+
+    return __version__
 
 
 def _write_lines(path: Path, lines: Iterable[str]) -> None:

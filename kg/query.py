@@ -6,6 +6,7 @@ bench/RESULTS.md) and it is the faster of the two on load and on every query mea
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,40 +102,167 @@ def _kind(term: Any) -> str | None:
     return "bnode" if isinstance(term, ox.BlankNode) else "literal"
 
 
-def run_query(store: Any, query: str, params: dict[str, str] | None = None) -> QueryResult:
-    """Run a SPARQL query; ``params`` bind variables to string literals (``actor="Islamic State"``).
+#: Deepest nesting of groups, brackets and parentheses a query may have. Thousands of nested braces overflow
+#: the engine's stack and kill the process (kg serve with it); real queries stay far below this.
+MAX_NESTING = 64
+#: Seconds a query may run before kg gives up on it (``--timeout``).
+DEFAULT_TIMEOUT = 30.0
+
+# Long strings, short strings, IRIs and comments, in the order SPARQL's grammar reads them.
+_NOT_CODE = re.compile(
+    r"'''.*?'''"
+    r'|""".*?"""'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r'|<[^<>"{}|^`\\\x00-\x20]*>'
+    r"|#[^\n]*",
+    re.S,
+)
+
+
+def query_code(query: str) -> str:
+    """The query with its strings, IRIs and comments blanked (same length): what is left is SPARQL syntax,
+    where keywords, variables and brackets can be looked for without being fooled by a string or a comment."""
+    return _NOT_CODE.sub(lambda m: " " * len(m.group()), query)
+
+
+def check_query(query: str, *, allow_service: bool = False) -> None:
+    """Refuse, before the engine sees it, a query nested deeper than :data:`MAX_NESTING` and (unless
+    ``allow_service``) one that asks the engine to fetch a remote endpoint with SERVICE.
 
     Raises:
-        QueryError: Syntax error (with line and column) or evaluation error.
+        QueryError: naming what is refused and why.
+    """
+    code = query_code(query)
+    depth = deepest = 0
+    for ch in code:
+        if ch in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "})]":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise QueryError(f"query nested {deepest} levels deep; kg runs queries nested at most {MAX_NESTING} deep")
+    if not allow_service and re.search(r"(?i)\bSERVICE\b", code):
+        raise QueryError(
+            "the query uses SERVICE, which makes kg fetch another endpoint over the network; "
+            "federation is off unless you pass --allow-service"
+        )
+
+
+def run_query(
+    store: Any,
+    query: str,
+    params: dict[str, str] | None = None,
+    *,
+    allow_service: bool = False,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> QueryResult:
+    """Run a SPARQL query; ``params`` bind variables to string literals (``actor="Islamic State"``).
+
+    Parameters are bound as a VALUES block (see :func:`bind_parameters`); each must be a variable of the
+    query. ``timeout`` (seconds, None for none) gives up on a query that runs
+    longer: the engine cannot be interrupted, so the query goes on in a background thread until the process
+    ends (the CLI exits at once).
+
+    Raises:
+        QueryError: Syntax error (with line and column), evaluation error, a refused query (see
+            :func:`check_query`), an unused or badly named parameter, or a timeout.
     """
     import pyoxigraph as ox
 
+    check_query(query, allow_service=allow_service)
     if params:
-        for name in params:
-            if not name.isidentifier():
-                raise QueryError(f"bad parameter name '{name}': use letters, digits and _")
-        names = " ".join(f"?{k}" for k in params)
-        values = " ".join(str(ox.Literal(v)) for v in params.values())  # N-Triples escaping: injection-safe
-        # An inline VALUES block opening the WHERE group binds the variables before any FILTER reads them.
-        m = re.search(r"(?i)\bWHERE\s*\{", query) or re.search(r"\{", query)
-        if m is None:
-            raise QueryError("cannot bind parameters: the query has no WHERE clause")
-        query = f"{query[: m.end()]} VALUES ({names}) {{ ({values}) }} {query[m.end() :]}"
+        query = bind_parameters(query, params)
+
+    def execute() -> Any:
+        return store.query(query, use_default_graph_as_union=True)
+
     try:
-        res = store.query(query, use_default_graph_as_union=True)
+        res = execute() if timeout is None else _with_timeout(execute, timeout)
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {exc}") from None
     except (OSError, ValueError, RuntimeError) as exc:
         raise QueryError(f"query failed: {exc}") from None
     if isinstance(res, ox.QueryBoolean):
         return QueryResult(kind="ask", boolean=bool(res), raw=res)
-    if isinstance(res, ox.QuerySolutions):
+    if isinstance(res, (ox.QuerySolutions, _Solutions)):
         variables = tuple(v.value for v in res.variables)
         solutions = list(res)
         rows = tuple(tuple(_text(sol[v]) for v in variables) for sol in solutions)
         kinds = tuple(tuple(_kind(sol[v]) for v in variables) for sol in solutions)
         return QueryResult(kind="select", variables=variables, rows=rows, kinds=kinds)
     return QueryResult(kind="graph", raw=list(res))
+
+
+def bind_parameters(query: str, params: dict[str, str]) -> str:
+    """``query`` with ``params`` bound to string literals by a VALUES block that opens its WHERE group, so that
+    every FILTER sees them. The group is found in the query's syntax, never in a comment or a string; the values
+    are written with N-Triples escaping, so no value can end the literal. ``CONSTRUCT WHERE { ... }`` (whose
+    group may hold triples only) gets the block after the query instead.
+
+    Raises:
+        QueryError: a parameter that is not a variable of the query (misspelled names are not ignored), or
+            a query with no group to bind in.
+    """
+    import pyoxigraph as ox
+
+    code = query_code(query)
+    used = set(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", code))
+    for name in params:
+        if not name.isidentifier():
+            raise QueryError(f"bad parameter name '{name}': use letters, digits and _")
+        if name not in used:
+            raise QueryError(
+                f"parameter '{name}' is not a variable of the query; its variables: {', '.join(sorted(used)) or 'none'}"
+            )
+    names = " ".join(f"?{k}" for k in params)
+    values = " ".join(str(ox.Literal(v)) for v in params.values())
+    block = f"VALUES ({names}) {{ ({values}) }}"
+    if re.search(r"(?i)\bCONSTRUCT\s+WHERE\s*\{", code):
+        return f"{query}\n{block}"
+    m = re.search(r"(?i)\bWHERE\s*\{", code) or re.search(r"\{", code)
+    if m is None:
+        raise QueryError("cannot bind parameters: the query has no WHERE clause")
+    return f"{query[: m.end()]} {block} {query[m.end() :]}"
+
+
+def _with_timeout(call: Any, seconds: float) -> Any:
+    """``call()`` in a daemon thread, its solutions read there too (the engine computes them lazily)."""
+    import threading
+
+    import pyoxigraph as ox
+
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            res = call()
+            if isinstance(res, ox.QuerySolutions):
+                box["result"] = _Solutions(res.variables, list(res))
+            elif isinstance(res, ox.QueryBoolean):
+                box["result"] = res
+            else:
+                box["result"] = list(res)
+        except BaseException as exc:  # handed over to the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, daemon=True, name="kg-query")
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise QueryError(f"query timed out after {seconds:g} s (--timeout)")
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+class _Solutions(list[Any]):
+    """Solutions read in the worker thread, with their variables (as ``QuerySolutions`` has them)."""
+
+    def __init__(self, variables: Any, rows: list[Any]) -> None:
+        super().__init__(rows)
+        self.variables = variables
 
 
 def serialize_rows(result: QueryResult, fmt: str) -> str:
@@ -177,8 +305,15 @@ def export_rdf(source: str | Path, dest: str | Path, fmt: str | None = None) -> 
     ext = format_for(dest, fmt)
     if ext in NETWORKX_FORMATS:
         raise UnknownFormatError("GraphML and GEXF come from `kg build --format graphml,gexf`, not from RDF")
-    store = open_source(source)
     dest = Path(dest)
+    if dest.is_symlink():
+        # Writing through the link would replace a file the user may not know this name points to; replacing the
+        # link would silently break whatever else uses it. Say so instead.
+        raise OutputError(f"'{dest}' is a symbolic link (to '{os.readlink(dest)}'); name the file itself")
+    if dest.exists() and not dest.is_file():
+        kind = "a folder" if dest.is_dir() else "not a regular file (a device, pipe or socket)"
+        raise OutputError(f"'{dest}' is {kind}; kg export writes a new or regular file")
+    store = open_source(source)
     tmp = dest.with_name(f".{dest.name}.tmp")
     try:
         serialize_quads(store.quads_for_pattern(None, None, None, None), tmp, ext)

@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+#: Written last by every build into its output folder (kg.pipeline.write_outputs): which files the build
+#: wrote, with their sizes and SHA-256. Input scanning skips folders that hold one.
+MANIFEST = "build.json"
+
 
 @dataclass(frozen=True, slots=True)
 class Article:

@@ -48,8 +48,9 @@ def prepare_location(source: str | Path) -> tuple[Path, Path | None]:
     return tmp, tmp
 
 
-def server_command(location: Path, host: str, port: int) -> list[str]:
-    """The command line that serves ``location`` read-only with the union of all graphs as default graph."""
+def server_command(location: Path, host: str, port: int, timeout: int = 30) -> list[str]:
+    """The command line that serves ``location`` read-only with the union of all graphs as default graph, each
+    query stopped after ``timeout`` seconds (an abandoned cartesian product would hold the cores for ever)."""
     return [
         server_binary(),
         "serve-read-only",
@@ -58,14 +59,16 @@ def server_command(location: Path, host: str, port: int) -> list[str]:
         "--bind",
         f"{host}:{port}",
         "--union-default-graph",
+        "--timeout-s",
+        str(timeout),
     ]
 
 
-def serve(source: str | Path, host: str = "127.0.0.1", port: int = 7878) -> int:
+def serve(source: str | Path, host: str = "127.0.0.1", port: int = 7878, timeout: int = 30) -> int:
     """Serve ``source`` until interrupted; returns the server's exit status."""
     location, tmp = prepare_location(source)
     try:
-        proc = subprocess.Popen(server_command(location, host, port))
+        proc = subprocess.Popen(server_command(location, host, port, timeout))
         # Stopping kg serve (Ctrl-C or SIGTERM from a supervisor) stops the server it started.
         signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
         try:

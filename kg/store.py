@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -46,18 +48,94 @@ def extraction_from_json(text: str) -> DocumentExtraction:
     )
 
 
+#: The link that names the store's current generation (a folder ``.gen-*`` holding ``oxigraph/`` and
+#: ``extractions/``); ``oxigraph`` and ``extractions`` at the top are links through it.
+CURRENT = "data"
+_GEN_PREFIX = ".gen-"
+_LOCK = ".lock"
+
+
+class StoreBusyError(OutputError):
+    """Another build holds the store."""
+
+    code = "E305"
+
+
 class GraphStore:
-    """A kg store folder: ``oxigraph/`` (the RDF dataset) and ``extractions/`` (one JSON file per document)."""
+    """A kg store folder: ``oxigraph/`` (the RDF dataset) and ``extractions/`` (one JSON file per document).
+
+    Both live in one generation folder named by the link ``data``; a build writes a whole new generation
+    beside it and swaps the link in one atomic rename, so a store is always exactly before or exactly after a
+    build, whatever happens in between (a kill, a full disk): a failed build changes nothing, and the next
+    one removes its leftovers. One build at a time holds the store's lock (:meth:`locked`).
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         if self.path.exists() and not self.path.is_dir():
             raise OutputError(f"store path '{self.path}' exists and is not a folder")
-        if self.path.is_dir() and any(self.path.iterdir()) and not (self.path / EXTRACTIONS_SUBDIR).is_dir():
+        visible = self.path.is_dir() and any(not p.name.startswith(".") for p in self.path.iterdir())
+        if visible and not (self.path / EXTRACTIONS_SUBDIR).is_dir():
             raise OutputError(f"'{self.path}' is not empty and is not a kg store; choose a new or empty folder")
 
     def _file(self, doc_id: str) -> Path:
         return self.path / EXTRACTIONS_SUBDIR / f"{short_hash(doc_id, length=24)}.json"
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's lock for a whole build; a second build is told at once that the store is busy."""
+        import fcntl
+
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            fh = (self.path / _LOCK).open("a")
+        except OSError as exc:
+            raise OutputError(f"cannot open store '{self.path}': {exc.strerror or exc}") from None
+        with fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreBusyError(
+                    f"store '{self.path}' is busy: another kg build is writing it; wait for it to finish"
+                ) from None
+            try:
+                self._recover()
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _recover(self) -> None:
+        """Put a store of the first layout (real folders at the top) into a generation, and remove what a
+        killed build left: generations the link does not name, half-made links, old temp files."""
+        top_store, top_ex = self.path / STORE_SUBDIR, self.path / EXTRACTIONS_SUBDIR
+        if top_ex.is_dir() and not top_ex.is_symlink():
+            gen = self.path / f"{_GEN_PREFIX}0"
+            gen.mkdir(exist_ok=True)
+            for part in (top_store, top_ex):
+                if part.is_dir() and not part.is_symlink():
+                    os.replace(part, gen / part.name)
+            self._point(gen)
+        current = self._generation()
+        for leftover in self.path.glob(f"{_GEN_PREFIX}*"):
+            if current is None or leftover.name != current.name:
+                shutil.rmtree(leftover, ignore_errors=True)
+        for link in self.path.glob(f".{CURRENT}.tmp-*"):
+            link.unlink(missing_ok=True)
+
+    def _generation(self) -> Path | None:
+        link = self.path / CURRENT
+        return self.path / os.readlink(link) if link.is_symlink() else None
+
+    def _point(self, gen: Path) -> None:
+        """Make ``gen`` the current generation: one rename of a link, atomic on POSIX."""
+        tmp = self.path / f".{CURRENT}.tmp-{os.getpid()}"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(gen.name)
+        os.replace(tmp, self.path / CURRENT)
+        for part in (STORE_SUBDIR, EXTRACTIONS_SUBDIR):
+            top = self.path / part
+            if not top.is_symlink():
+                top.symlink_to(f"{CURRENT}/{part}")
 
     def extractions(self, exclude: Iterable[str] = ()) -> Iterator[DocumentExtraction]:
         """Every stored extraction, except those of the documents in ``exclude``."""
@@ -70,25 +148,34 @@ class GraphStore:
                 yield extraction_from_json(f.read_text(encoding="utf-8"))
 
     def save(self, new: Iterable[DocumentExtraction], graph: nx.MultiDiGraph) -> None:
-        """Store the new extractions and replace the RDF dataset with ``graph``'s."""
+        """Store the new extractions and replace the RDF dataset with ``graph``'s, as one new generation.
+
+        The unchanged extractions are hard links into the new generation (no copy); the dataset is loaded
+        fresh. Nothing the store's readers see changes until the generation link is swapped."""
         import pyoxigraph as ox
 
         from kg.export import nquads
 
-        folder = self.path / EXTRACTIONS_SUBDIR
+        old = self._generation()
+        gen = Path(tempfile.mkdtemp(prefix=_GEN_PREFIX, dir=self.path))
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            folder = gen / EXTRACTIONS_SUBDIR
+            folder.mkdir()
+            new = list(new)
+            replaced = {self._file(ex.article.id).name for ex in new}
+            if old is not None and (old / EXTRACTIONS_SUBDIR).is_dir():
+                for f in (old / EXTRACTIONS_SUBDIR).glob("*.json"):
+                    if f.name not in replaced:
+                        os.link(f, folder / f.name)
             for ex in new:
-                target = self._file(ex.article.id)
-                fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(extraction_to_json(ex))
-                os.replace(tmp, target)
-            data = nquads(graph).encode("utf-8")
-            store = ox.Store(str(self.path / STORE_SUBDIR))
-            store.clear()
-            store.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
+                (folder / self._file(ex.article.id).name).write_text(extraction_to_json(ex), encoding="utf-8")
+            store = ox.Store(str(gen / STORE_SUBDIR))
+            store.bulk_load(input=nquads(graph).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
             store.flush()
             del store
-        except OSError as exc:
+            self._point(gen)
+        except (OSError, ValueError, SyntaxError) as exc:
+            shutil.rmtree(gen, ignore_errors=True)
             raise OutputError(f"cannot write store '{self.path}': {exc}") from None
+        if old is not None and old != gen:
+            shutil.rmtree(old, ignore_errors=True)

@@ -77,3 +77,158 @@ def test_malformed_conll04_is_a_one_line_error(tmp_path: Path, line: str, needle
     f = tmp_path / "c.jsonl"
     f.write_text(line + "\n", encoding="utf-8")
     assert_clean_failure(run("conll04", str(f)), tmp_path / "out", "line 1", needle)
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_a_long_document_builds_in_time_linear_in_its_length(tmp_path: Path) -> None:
+    # 300,000 characters took minutes while sentence dates, the gazetteer and pronouns scanned the whole
+    # document per sentence or mention (about 15 s now; bench/length.py measures the curve). The timeout
+    # is a guard against the quadratic path coming back, not a speed target.
+    import subprocess
+
+    from tests.conftest import SEED
+
+    seed = SEED.read_text(encoding="utf-8")
+    doc = tmp_path / "long.txt"
+    doc.write_text(("\n\n".join([seed] * (300_000 // len(seed) + 1)))[:300_000], encoding="utf-8")
+    out = tmp_path / "out"
+    try:
+        proc = run("build", str(doc), "-o", str(out))
+    except subprocess.TimeoutExpired:
+        pytest.fail("a 300,000-character document did not build within 300 s")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "graph.ttl").is_file()
+
+
+@pytest.mark.parametrize("kind", ["device", "symlink", "folder"])
+def test_export_refuses_a_destination_that_is_not_a_regular_file(tmp_path: Path, kind: str) -> None:
+    graph = tmp_path / "g.ttl"
+    graph.write_text("<http://e.org/a> <http://e.org/p> <http://e.org/b> .\n", encoding="utf-8")
+    target = tmp_path / "target.nt"
+    target.write_text("precious\n", encoding="utf-8")
+    if kind == "device":
+        dest = Path("/dev/null")
+    elif kind == "symlink":
+        dest = tmp_path / "link.nt"
+        dest.symlink_to(target)
+    else:
+        dest = tmp_path / "dir.nt"
+        dest.mkdir()
+    proc = run("export", str(graph), str(dest))
+    assert_clean_failure(proc, tmp_path / "out", str(dest))
+    assert target.read_text(encoding="utf-8") == "precious\n"
+    assert Path("/dev/null").is_char_device()
+    if kind == "symlink":
+        assert dest.is_symlink()
+
+
+def test_empty_out_and_absurd_process_counts_are_refused(tmp_path: Path) -> None:
+    import os
+
+    from tests.conftest import SEED
+
+    proc = run("build", str(SEED), "--out", "")
+    assert proc.returncode == 1 and "--out is empty" in proc.stderr
+    out = tmp_path / "out"
+    proc = run("build", str(SEED), "-o", str(out), "-n", "100000")
+    assert_clean_failure(proc, out, "n_process is 100000", f"{os.cpu_count()} cores")
+
+
+def test_skipped_folders_are_named_in_warnings(tmp_path: Path) -> None:
+    import warnings
+
+    from kg.errors import KGWarning
+    from kg.ingest import find_files
+
+    corpus = tmp_path / "corpus"
+    (corpus / "a").mkdir(parents=True)
+    (corpus / "a" / "one.txt").write_text("Iraq attacked Iran.", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "two.txt").write_text("Iran attacked Iraq.", encoding="utf-8")
+    (corpus / "linked").symlink_to(elsewhere)
+    built = corpus / "out"
+    built.mkdir()
+    (built / "build.json").write_text('{"kg_version": "0.1.0", "files": {}}', encoding="utf-8")
+    (built / "entities.jsonl").write_text('{"id": "x", "text": "not an article"}\n', encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        files = find_files([corpus])
+    assert [name for _, name in files] == ["a/one.txt"]
+    said = " | ".join(str(w.message) for w in caught if issubclass(w.category, KGWarning))
+    assert "linked': a link to a folder is not followed" in said
+    assert "out': it holds the output of a kg build" in said
+
+
+def test_documents_not_in_english_get_one_warning(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    f = tmp_path / "mixed.jsonl"
+    rows = [
+        {"id": "ru", "text": "Москва заявила, что российские войска нанесли удар по Харькову в пятницу. " * 4},
+        {
+            "id": "en",
+            "text": "Russia said its forces struck Kharkiv on Friday, and Ukraine said it would respond. " * 4,
+        },
+    ]
+    import json
+
+    f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    proc = run("build", str(f), "-o", str(out), "-q")
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("kg: warning:")]
+    assert len(lines) == 1 and "1 of 2 documents do not look like English ('ru')" in lines[0], proc.stderr
+
+
+def _store(n: int = 20) -> object:
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    for i in range(n):
+        store.add(
+            ox.Quad(ox.NamedNode(f"http://e.org/s{i}"), ox.NamedNode("http://e.org/name"), ox.Literal(f"name {i}"))
+        )
+    return store
+
+
+def test_a_deeply_nested_query_is_refused_before_the_engine_sees_it() -> None:
+    from kg.query import QueryError, run_query
+
+    deep = "SELECT * WHERE " + "{" * 3000 + " ?s ?p ?o " + "}" * 3000
+    with pytest.raises(QueryError, match="nested 3000 levels deep"):
+        run_query(_store(), deep)
+    ok = "SELECT * WHERE { { { ?s ?p ?o } } }"
+    assert len(run_query(_store(), ok).rows) == 20
+
+
+def test_service_is_refused_unless_allowed() -> None:
+    from kg.query import QueryError, check_query, run_query
+
+    q = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/internal> { ?s ?p ?o } }"
+    with pytest.raises(QueryError, match="--allow-service"):
+        run_query(_store(), q)
+    check_query(q, allow_service=True)
+    # the word inside a string, an IRI or a comment is not a SERVICE clause
+    check_query('SELECT * WHERE { ?s ?p "SERVICE" . ?s ?p <http://e.org/SERVICE> } # SERVICE')
+
+
+def test_parameters_are_bound_in_the_query_syntax_not_in_a_comment_or_string() -> None:
+    from kg.query import QueryError, run_query
+
+    store = _store()
+    commented = "# a WHERE { in a comment\nSELECT ?s WHERE { ?s <http://e.org/name> ?n . FILTER(?n = ?want) }"
+    assert run_query(store, commented, {"want": "name 3"}).rows == (("http://e.org/s3",),)
+    brace = 'SELECT ?s WHERE { ?s <http://e.org/name> ?n . FILTER(?n != "{" && ?n = ?want) }'
+    assert run_query(store, brace, {"want": "name 4"}).rows == (("http://e.org/s4",),)
+    construct = "CONSTRUCT WHERE { ?s <http://e.org/name> ?want }"
+    assert len(run_query(store, construct, {"want": "name 5"}).raw) == 1
+    with pytest.raises(QueryError, match="parameter 'wnat' is not a variable of the query; its variables: n, s, want"):
+        run_query(store, commented, {"wnat": "name 3"})
+
+
+def test_a_query_that_runs_too_long_times_out() -> None:
+    from kg.query import QueryError, run_query
+
+    cartesian = "SELECT (COUNT(*) AS ?c) WHERE { ?a ?p ?x . ?b ?q ?y . ?c2 ?r ?z . ?d ?t ?w . ?e ?u ?v }"
+    with pytest.raises(QueryError, match=r"timed out after 0.5 s"):
+        run_query(_store(400), cartesian, timeout=0.5)
