@@ -47,3 +47,10 @@ def test_every_edge_respects_domain_and_range(wikinews_graph: Any, ontology: Any
         rel = ontology.relations[d["predicate"]]
         assert ontology.fits(wikinews_graph.nodes[s]["type"], rel.domain)
         assert ontology.fits(wikinews_graph.nodes[o]["type"], rel.range)
+
+
+def test_every_output_format_of_the_corpus_parses_everywhere(wikinews_graph: Any, tmp_path: Any) -> None:
+    # rdflib, pyoxigraph and networkx each read every format kg writes, and the RDF passes the shapes.
+    from tests.test_outputs_parse import check_outputs
+
+    check_outputs(wikinews_graph, tmp_path)
