@@ -205,13 +205,18 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 7878,
     host: Annotated[str, typer.Option("--host", help="Address to bind (loopback by default).")] = "127.0.0.1",
     timeout: Annotated[int, typer.Option("--timeout", help="Seconds a query may run.", min=1)] = 30,
+    allow_service: Annotated[
+        bool, typer.Option("--allow-service", help="Let SERVICE clauses fetch other endpoints over the network.")
+    ] = False,
 ) -> None:
     """Serve SOURCE read-only as a SPARQL 1.1 endpoint at http://HOST:PORT/query until Ctrl-C."""
     from kg.serve import serve as run_server
 
-    typer.echo(f"SPARQL endpoint: http://{host}:{port}/query (Ctrl-C stops)", err=True)
+    def ready() -> None:
+        typer.echo(f"SPARQL endpoint: http://{host}:{port}/query (Ctrl-C stops)", err=True)
+
     with _reported():
-        code = run_server(source, host, port, timeout=timeout)
+        code = run_server(source, host, port, timeout=timeout, on_ready=ready, allow_service=allow_service)
     raise typer.Exit(code=code)
 
 

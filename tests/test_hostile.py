@@ -4,6 +4,7 @@ other tools read; never a traceback, a hang or a half-written folder."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -232,3 +233,115 @@ def test_a_query_that_runs_too_long_times_out() -> None:
     cartesian = "SELECT (COUNT(*) AS ?c) WHERE { ?a ?p ?x . ?b ?q ?y . ?c2 ?r ?z . ?d ?t ?w . ?e ?u ?v }"
     with pytest.raises(QueryError, match=r"timed out after 0.5 s"):
         run_query(_store(400), cartesian, timeout=0.5)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_on_a_taken_port_fails_without_the_banner(tmp_path: Path) -> None:
+    import socket
+
+    graph = tmp_path / "g.ttl"
+    graph.write_text("<http://e.org/a> <http://e.org/p> <http://e.org/b> .\n", encoding="utf-8")
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        proc = run("serve", str(graph), "--port", str(port))
+    assert_clean_failure(proc, tmp_path / "out", f"127.0.0.1:{port}", "--port")
+    assert "SPARQL endpoint" not in proc.stderr
+
+
+def _banner(proc: Any) -> bool:
+    """Read the server's stderr up to kg's banner (Oxigraph's own "Listening" line may come first)."""
+    for _ in range(5):
+        line = proc.stderr.readline()
+        if "SPARQL endpoint" in line:
+            return True
+    return False
+
+
+@pytest.mark.slow
+def test_killing_kg_serve_stops_its_server_and_the_next_start_removes_its_temp_store(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    graph = tmp_path / "g.ttl"
+    graph.write_text("<http://e.org/a> <http://e.org/p> <http://e.org/b> .\n", encoding="utf-8")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "serve", str(graph), "--port", str(port)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert _banner(proc)  # printed once the server answers
+    temps = list(Path(tempfile.gettempdir()).glob(f"kg-serve-{proc.pid}-*"))
+    assert len(temps) == 1
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    assert children
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    deadline = time.monotonic() + 20
+    while Path(f"/proc/{children[0]}").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not Path(f"/proc/{children[0]}").exists(), "the oxigraph server outlived kg serve"
+    port2 = _free_port()
+    again = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "serve", str(graph), "--port", str(port2)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert _banner(again)
+        assert not temps[0].exists()
+    finally:
+        again.terminate()
+        again.communicate(timeout=30)
+
+
+def test_the_endpoint_refuses_deep_nesting_and_service_and_still_answers(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    graph = tmp_path / "g.ttl"
+    graph.write_text("<http://e.org/a> <http://e.org/p> <http://e.org/b> .\n", encoding="utf-8")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "serve", str(graph), "--port", str(port)], stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert _banner(proc)
+
+        def ask(query: str) -> tuple[int, bytes]:
+            data = urllib.parse.urlencode({"query": query}).encode()
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{port}/query", data=data, headers={"Accept": "application/sparql-results+json"}
+            )
+            try:
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    return r.status, r.read()
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.read()
+
+        status, body = ask("SELECT * WHERE " + "{" * 3000 + " ?s ?p ?o " + "}" * 3000)
+        assert status == 400 and b"nested 3000 levels deep" in body
+        status, body = ask("SELECT * WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }")
+        assert status == 400 and b"--allow-service" in body
+        status, body = ask("SELECT ?s WHERE { ?s ?p ?o }")
+        assert status == 200
+        assert json.loads(body)["results"]["bindings"][0]["s"]["value"] == "http://e.org/a"
+        assert proc.poll() is None  # still serving
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)

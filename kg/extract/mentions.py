@@ -49,6 +49,7 @@ def name_mentions(st: DocState) -> None:
     onto = st.onto
     non_actor = onto.word_list("NonActorNames")
     armed_heads = onto.classes["ArmedGroup"].head_nouns
+    collective = {n for c in onto.classes.values() for n in c.collective_nouns}
     for ent in st.doc.ents:
         if ent.label_ not in ACTOR_LABELS or "\n" in ent.text.strip():
             continue  # a name never spans a line break
@@ -68,6 +69,8 @@ def name_mentions(st: DocState) -> None:
             continue
         if name[0].isdigit() or re.match(r"(?i)(pro|anti|non|ex)-", name):
             continue  # "pro-Iranian" describes, it does not name
+        if len(tokens) == 1 and name.lower() in collective and tokens[0].tag_ in ("NNS", "NNPS"):
+            continue  # "Police said", "Authorities said": a collective of this story, not a name for the corpus
         entry = onto.gazetteer.get(name)
         key: str | None = None
         if entry is not None:
@@ -113,7 +116,7 @@ def collective_mentions(st: DocState) -> None:
     collective = {n: c.name for c in st.onto.classes.values() for n in c.collective_nouns}
     owned: dict[str, set[str]] = {}  # noun -> corpus keys of the owned forces named so far ("army" -> Sudan's)
     for tok in st.doc:
-        if tok.i in st.tok2m or tok.lower_ not in collective or tok.pos_ != "NOUN":
+        if tok.i in st.tok2m or tok.lower_ not in collective or tok.pos_ not in ("NOUN", "PROPN"):
             continue
         if tok.dep_ == "compound" and tok.head.pos_ in ("NOUN", "PROPN"):
             continue  # "army chief", "government forces": the noun modifies another
@@ -124,14 +127,11 @@ def collective_mentions(st: DocState) -> None:
             c.dep_ in ("det", "poss") and c.lower_ in ("the", "its", "their", "this", "his", "her")
             for c in holder.children
         )
-        # A bare plural names people or fighters of the story: "Soldiers fired on protesters".
-        bare_plural = (
-            tok.tag_ == "NNS"
-            and cls in ("Group", "ArmedGroup")
-            and not any(
-                c.dep_ == "det" and c.lower_ in ("a", "an", "some", "any", "no", "many", "most", "all", "other")
-                for c in tok.children
-            )
+        # A bare plural names people, fighters or an institution of the story: "Soldiers fired on protesters",
+        # "detained by police", "authorities said".
+        bare_plural = tok.tag_ == "NNS" and not any(
+            c.dep_ == "det" and c.lower_ in ("a", "an", "some", "any", "no", "many", "most", "all", "other")
+            for c in tok.children
         )
         if not (definite or bare_plural):
             continue
