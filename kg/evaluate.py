@@ -336,6 +336,40 @@ def score_cleaning(fixtures_dir: str | Path) -> dict[str, Any]:
     return out
 
 
+def furniture_only_names(fixtures_dir: str | Path, variant: str = "txt", clean: bool = True) -> dict[str, Any]:
+    """Names kg finds only in page furniture, over the rendered cleaning fixtures.
+
+    Every text rendering (``variant``: ``txt`` or ``flat``) is built as one corpus, with or without the
+    cleaning stage. A name is the normalised name of a name mention (the form its node is labelled with); it
+    is furniture-only when every one of its mentions, in every document, lies inside a gold furniture span.
+    """
+    from kg.pipeline import Settings, extractions
+    from kg.records import Article
+
+    root = Path(fixtures_dir)
+    golds = sorted(root.glob("*.gold.json"))
+    if not golds:
+        raise InputError(f"no *.gold.json fixtures in '{root}'")
+    suffix = ".txt" if variant == "txt" else ".flat.txt"
+    furniture: dict[str, list[tuple[int, int]]] = {}
+    articles = []
+    for gpath in golds:
+        name = gpath.name[: -len(".gold.json")]
+        gold = json.loads(gpath.read_text(encoding="utf-8"))
+        furniture[name] = [(a, b) for a, b, story, _label in gold[variant] if not story]
+        articles.append(Article(id=name, text=(root / f"{name}{suffix}").read_text(encoding="utf-8")))
+    inside: dict[str, bool] = {}
+    for ex in extractions(articles, Settings(clean=clean)):
+        for m in ex.mentions:
+            if m.kind != "name":
+                continue
+            here = any(a <= m.start and m.end <= b for a, b in furniture[ex.article.id])
+            key = m.name.lower()
+            inside[key] = inside.get(key, True) and here
+    only = sorted(k for k, v in inside.items() if v)
+    return {"variant": variant, "clean": clean, "names": len(inside), "furniture_only": len(only), "examples": only}
+
+
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
