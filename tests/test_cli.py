@@ -109,7 +109,7 @@ def test_build_writes_all_outputs_and_summary(out: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "1 documents" in proc.stdout and "entities" in proc.stdout and "relations" in proc.stdout
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["entities.jsonl", "graph.html", "graph.ttl", "relations.jsonl"]
+    assert names == ["build.json", "entities.jsonl", "graph.html", "graph.ttl", "relations.jsonl"]
 
 
 def test_help_is_fast_and_lists_build() -> None:
