@@ -345,3 +345,81 @@ def test_the_endpoint_refuses_deep_nesting_and_service_and_still_answers(tmp_pat
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
+
+
+def test_serve_stops_a_query_at_its_timeout(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    graph = tmp_path / "g.nt"
+    graph.write_text("".join(f"<http://e.org/s{i}> <http://e.org/p> <http://e.org/o{i}> .\n" for i in range(400)))
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "serve", str(graph), "--port", str(port), "--timeout", "1"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert _banner(proc)
+        cartesian = "SELECT (COUNT(*) AS ?c) WHERE { ?a ?p ?x . ?b ?q ?y . ?c2 ?r ?z . ?d ?t ?w . ?e ?u ?v }"
+        data = urllib.parse.urlencode({"query": cartesian}).encode()
+        t0 = time.monotonic()
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/query", data=data, timeout=60)
+        assert time.monotonic() - t0 < 30  # stopped by the server, not by the client giving up
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
+def test_an_unreadable_subfolder_is_named_in_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import warnings
+
+    from kg.errors import KGWarning
+    from kg.ingest import find_files
+
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "a.txt").write_text("Iraq attacked Iran.", encoding="utf-8")
+    (tmp_path / "locked").mkdir()
+    real = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if str(path).endswith("locked"):  # as root, chmod 000 does not stop reading; refuse it here
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        files = find_files([tmp_path])
+    assert [name for _, name in files] == ["ok/a.txt"]
+    assert any("locked': Permission denied" in str(w.message) for w in caught if issubclass(w.category, KGWarning))
+
+
+def test_malformed_gold_and_rdf_give_one_line_errors(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.json"
+    gold.write_text('{"entities": [', encoding="utf-8")
+    assert_clean_failure(run("eval", str(gold), str(tmp_path)), tmp_path / "out", "gold.json", "not valid JSON")
+    ttl = tmp_path / "bad.ttl"
+    ttl.write_text("@prefix x: <http://e.org/> .\nx:a x:b \n x:c x:d x:e .\n", encoding="utf-8")
+    assert_clean_failure(run("validate", str(ttl)), tmp_path / "out", "cannot parse", "bad.ttl")
+
+
+def test_an_unreadable_file_named_directly_is_an_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.errors import InputError
+    from kg.ingest import load_articles
+
+    f = tmp_path / "secret.txt"
+    f.write_text("Iraq attacked Iran.", encoding="utf-8")
+
+    def denied(self: Path) -> bytes:  # as root, chmod 000 does not stop reading; refuse it here
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(InputError, match=r"cannot read '.*secret.txt': Permission denied"):
+        load_articles([f])
