@@ -124,7 +124,8 @@ def build(
         for path in written:
             typer.echo(f"  wrote {path}")
         if store is not None:
-            typer.echo(f"  store {store}: {len(result.articles)} documents in all")
+            unchanged = f", {result.unchanged} already stored and not parsed again" if result.unchanged else ""
+            typer.echo(f"  store {store}: {len(result.articles)} documents in all{unchanged}")
         from kg.html import DEFAULT_MAX_NODES
 
         cap = max_nodes or DEFAULT_MAX_NODES

@@ -82,6 +82,8 @@ class BuildResult:
     articles: dict[str, Article] = field(default_factory=dict)
     new_extractions: list[DocumentExtraction] = field(default_factory=list)
     blanked: list[Blank] = field(default_factory=list)
+    #: Documents a store build found already stored with the same content, and did not parse again.
+    unchanged: int = 0
 
 
 Source = str | os.PathLike[str] | Article
@@ -168,7 +170,8 @@ def build_into_store(
 ) -> BuildResult:
     """Add ``sources`` to the store in ``store_dir`` and return the graph of everything it now holds.
 
-    Documents already in the store with the same id are replaced, so adding one twice changes nothing.
+    Documents already in the store with the same id are replaced, so adding one twice changes nothing; one
+    stored with the same content is not parsed again (``result.unchanged`` counts them).
     """
     from kg.store import GraphStore
 
@@ -177,10 +180,31 @@ def build_into_store(
     store = GraphStore(store_dir)
     articles = _articles(sources)
     with store.locked():  # for the whole build: two builds into one store would lose each other's documents
-        previous = list(store.extractions(exclude={a.id for a in articles}))
-        result = _run(articles, settings, progress, previous=previous)
-        store.save(result.new_extractions, result.graph)
+        stored = {ex.article.id: ex for ex in store.extractions()}
+        # A document stored with the same content is not parsed again: an interrupted build resumes where it
+        # stopped, and re-running a corpus that is mostly stored costs only its new documents.
+        fresh = [a for a in articles if not _same_content(stored.get(a.id), a)]
+        fresh_ids = {a.id for a in fresh}
+        previous = [ex for doc_id, ex in stored.items() if doc_id not in fresh_ids]
+        result = _run(fresh, settings, progress, previous=previous)
+        if fresh:
+            store.save(result.new_extractions, result.graph)
+    result.unchanged = len(articles) - len(fresh)
     return result
+
+
+def _same_content(stored: DocumentExtraction | None, article: Article) -> bool:
+    """Whether a stored extraction was made from this very article (its title may be the cleaner's)."""
+    if stored is None:
+        return False
+    old = stored.article
+    return (old.text, old.date, old.url, old.author, old.site) == (
+        article.text,
+        article.date,
+        article.url,
+        article.author,
+        article.site,
+    )
 
 
 def extractions(articles: Iterable[Article], settings: Settings | None = None) -> Iterator[DocumentExtraction]:

@@ -118,3 +118,26 @@ def test_killed_at_random_points_the_store_is_before_or_after(tmp_path: Path) ->
     subprocess.run([*KG, str(SEED), "--store", str(store), "-o", str(out), "-q"], check=True, timeout=300)
     assert len(list(store.glob(".gen-*"))) == 1
     assert not list(store.glob(".data.tmp-*"))
+
+
+@pytest.mark.model
+def test_documents_stored_with_the_same_content_are_not_parsed_again(tmp_path: Path) -> None:
+    import os
+
+    from kg.pipeline import build_into_store
+
+    store = tmp_path / "store"
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text((GOLD / "yemen.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    b.write_text((GOLD / "sahel.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    first = build_into_store([a, b], store)
+    generation = os.readlink(store / CURRENT)
+    again = build_into_store([a, b], store)
+    assert again.unchanged == 2 and again.stats.documents == 0  # nothing parsed
+    assert os.readlink(store / CURRENT) == generation  # nothing written
+    assert sorted(again.graph.edges(keys=True)) == sorted(first.graph.edges(keys=True))
+    b.write_text(b.read_text(encoding="utf-8") + "\nFrance condemned the junta.\n", encoding="utf-8")
+    changed = build_into_store([a, b], store)
+    assert changed.unchanged == 1 and changed.stats.documents == 1
+    stored = {ex.article.id: ex.article.text for ex in GraphStore(store).extractions()}
+    assert stored["b.txt"].endswith("France condemned the junta.\n")
