@@ -66,6 +66,8 @@ PROSE_SHARE = 0.22
 SHORT = 60
 #: A line pattern only applies to segments shorter than this (a long paragraph that starts "By ..." is story).
 LINE_PATTERN_MAX = 300
+#: Labels of line patterns that also judge long segments.
+LONG_PATTERN_LABELS = frozenset({"cookie"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,11 +239,11 @@ def _judge(seg: _Segment, fur: Furniture, repeated: frozenset[str]) -> None:
         if m is not None and (m.end() >= len(text.rstrip()) - 2 or len(text) < 200):
             seg.label, seg.reason = "furniture", "credit"
             return
-    if len(text) < LINE_PATTERN_MAX:
-        for label, pat in fur.lines:
-            if pat.match(text):
-                seg.label, seg.reason = "furniture", f"pattern:{label}"
-                return
+    for label, pat in fur.lines:
+        # A cookie notice runs to several sentences; every other pattern judges short segments only.
+        if (len(text) < LINE_PATTERN_MAX or label in LONG_PATTERN_LABELS) and pat.match(text):
+            seg.label, seg.reason = "furniture", f"pattern:{label}"
+            return
     if _DATELINE.match(text):
         seg.label, seg.reason = "story", "dateline"
         return
@@ -328,6 +330,7 @@ def _decide_short(segs: list[_Segment]) -> None:
             s.label, s.reason = "furniture", "menu"
     _headline_runs(segs)
     _captions(segs)
+    _teasers(segs)
     opening = next(
         (
             i
@@ -443,6 +446,21 @@ def _keep_headline(segs: list[_Segment], first: int) -> int:
                 return 1
             break  # only the first word the opening repeats can start the headline
     return 0
+
+
+def _teasers(segs: list[_Segment]) -> None:
+    """The headline a "Read more" / "Related" header introduces is a teaser for another story: a short line
+    with no final full stop right after such a header goes with it."""
+    for i, s in enumerate(segs[:-1]):
+        nxt = segs[i + 1]
+        if (
+            s.reason == "pattern:readmore"
+            and len(s.text) < 40
+            and nxt.label == "story"
+            and len(nxt.text) < 150
+            and not _ends_sentence(nxt.text)
+        ):
+            nxt.label, nxt.reason = "furniture", "pattern:readmore"
 
 
 def _caption_like(seg: _Segment) -> bool:
