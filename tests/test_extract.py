@@ -69,6 +69,17 @@ CASES = [
         "Human Rights Watch, based in New York, published the report.",
         ("Human Rights Watch", "locatedIn", "New York"),
     ),
+    (
+        "light verb, target on the verb",
+        "The United States sent weapons to Ukraine.",
+        ("United States", "supports", "Ukraine"),
+    ),
+    ("sanctions imposed", "The European Union imposed sanctions on Belarus.", ("European Union", "opposes", "Belarus")),
+    (
+        "killed a group",
+        "Government soldiers killed twelve civilians in the village.",
+        ("government soldiers", "killed", "civilians"),
+    ),
 ]
 
 

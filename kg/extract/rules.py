@@ -162,6 +162,17 @@ def _noun_rules(st: DocState, n: Token) -> list[Candidate]:
         for s, o, ind in pairs(parties, parties):
             out.append(Candidate(s, rel.name, o, "noun-reciprocal", n, ind))
         return out
+    light = n.head if n.dep_ == "dobj" and n.head.pos_ == "VERB" else None
+    if light is not None and light.lemma_.lower() not in st.onto.word_list("LightVerbs"):
+        light = None
+    if not objects and light is not None:
+        # "sent weapons to Ukraine", "gave Ukraine weapons", "imposed sanctions on Belarus": the target hangs
+        # on the light verb, not on the noun.
+        for c in light.children:
+            if c.dep_ in ("prep", "dative") and c.lower_ in preps and c.lower_ != "by":
+                objects += [p for p in c.children if p.dep_ == "pobj"]  # "to Ukraine" (parsed as a dative too)
+            elif c.dep_ == "dative" and c.pos_ != "ADP":
+                objects.append(c)  # "gave Ukraine weapons"
     objs = actors_of(st, objects)
     if not objs:
         return []
