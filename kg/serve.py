@@ -127,6 +127,7 @@ def _proxy_handler(upstream: str, allow_service: bool, timeout: int) -> type[Bas
     """The handler of kg's front server: it checks each SPARQL query (:func:`kg.query.check_query`: nesting,
     SERVICE) before Oxigraph's server sees it, and answers only once Oxigraph's answer is complete, so an error
     in the middle of a result is an HTTP error, never a 200 with half a JSON document."""
+    from http.client import HTTPException
     from urllib.error import HTTPError, URLError
     from urllib.parse import parse_qs, urlsplit
     from urllib.request import Request, urlopen
@@ -181,8 +182,8 @@ def _proxy_handler(upstream: str, allow_service: bool, timeout: int) -> type[Bas
                     self._reply(answer.status, data, answer.headers.get("Content-Type", "text/plain"))
             except HTTPError as exc:
                 self._reply(exc.code, exc.read(), exc.headers.get("Content-Type", "text/plain"))
-            except (URLError, TimeoutError, OSError) as exc:
-                self._reply(502, f"the SPARQL engine failed: {exc}".encode(), "text/plain")
+            except (URLError, TimeoutError, OSError, HTTPException) as exc:  # HTTPException: an answer cut short
+                self._reply(502, f"the SPARQL engine failed: {exc!r}".encode(), "text/plain")
 
         def _reply(self, status: int, data: bytes, ctype: str) -> None:
             self.send_response(status)

@@ -423,3 +423,57 @@ def test_an_unreadable_file_named_directly_is_an_input_error(tmp_path: Path, mon
     monkeypatch.setattr(Path, "read_bytes", denied)
     with pytest.raises(InputError, match=r"cannot read '.*secret.txt': Permission denied"):
         load_articles([f])
+
+
+def test_an_answer_cut_short_by_the_engine_is_an_http_error_not_a_200() -> None:
+    # Oxigraph's server streams results: an error after the first rows used to reach the client as a 200
+    # with half a JSON document. kg's front server reads the whole answer first.
+    import threading
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from kg.serve import _proxy_handler
+
+    class Broken(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'{"head": {"vars": ["s"]}, "results": {"bindings": [')  # then the engine fails
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    engine = ThreadingHTTPServer(("127.0.0.1", 0), Broken)
+    front = ThreadingHTTPServer(("127.0.0.1", 0), _proxy_handler(f"http://127.0.0.1:{engine.server_port}", False, 5))
+    for server in (engine, front):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        query = urllib.parse.urlencode({"query": "SELECT ?s WHERE { ?s ?p ?o }"})
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(f"http://127.0.0.1:{front.server_port}/query?{query}", timeout=30)
+        assert caught.value.code == 502
+        caught.value.close()
+    finally:
+        for server in (engine, front):
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("name", "needle"), [("nested.rq", "nested 3000 levels deep"), ("service.rq", "--allow-service")]
+)
+def test_kg_query_refuses_the_hostile_queries(tmp_path: Path, name: str, needle: str) -> None:
+    graph = tmp_path / "g.ttl"
+    graph.write_text("<http://e.org/a> <http://e.org/p> <http://e.org/b> .\n", encoding="utf-8")
+    assert_clean_failure(run("query", str(graph), str(HOSTILE / name)), tmp_path / "out", needle)
+
+
+def test_kg_query_times_out(tmp_path: Path) -> None:
+    graph = tmp_path / "g.nt"
+    graph.write_text("".join(f"<http://e.org/s{i}> <http://e.org/p> <http://e.org/o{i}> .\n" for i in range(400)))
+    proc = run("query", str(graph), str(HOSTILE / "cartesian.rq"), "--timeout", "1")
+    assert_clean_failure(proc, tmp_path / "out", "timed out after 1 s")
