@@ -11,7 +11,6 @@ import dataclasses
 import json
 import os
 import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -21,6 +20,7 @@ from typing import Any
 
 import networkx as nx
 
+from kg import tempdirs
 from kg.build import build_graph as assemble
 from kg.errors import InputError, KGError, KGWarning, OutputError, SettingsError
 from kg.ingest import article_from_text, load_articles
@@ -448,8 +448,8 @@ def write_outputs(
         raise OutputError(f"output path '{out}' exists and is not a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
-        _remove_stale_temps(out)
-        tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-", dir=out))
+        tempdirs.remove_dead(_TMP_PREFIX, out)
+        tmp = tempdirs.make(_TMP_PREFIX, out)
     except OSError as exc:
         raise OutputError(f"cannot create output folder '{out}': {exc.strerror or exc}") from None
     try:
@@ -523,24 +523,6 @@ def _digest(path: Path) -> dict[str, object]:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return {"bytes": path.stat().st_size, "sha256": h.hexdigest()}
-
-
-def _remove_stale_temps(out: Path) -> None:
-    """Remove the temporary folders of builds that were killed: their process is gone."""
-    for tmp in out.glob(f"{_TMP_PREFIX}*"):
-        pid = tmp.name[len(_TMP_PREFIX) :].split("-", 1)[0]
-        if tmp.is_dir() and not tmp.is_symlink() and not (pid.isdigit() and _alive(int(pid))):
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
 
 
 def _version() -> str:

@@ -6,17 +6,16 @@ into a temporary store first) and binds it to loopback unless told otherwise.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from kg import tempdirs
 from kg.errors import KGError
 from kg.query import STORE_SUBDIR, is_store, open_source
 
@@ -46,7 +45,7 @@ def prepare_location(source: str | Path) -> tuple[Path, Path | None]:
     if path.is_dir() and is_store(path):
         return path / STORE_SUBDIR, None
     data = open_source(path)  # raises a clear InputError for bad sources
-    tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-"))
+    tmp = tempdirs.make(_TMP_PREFIX)
     store = ox.Store(str(tmp))
     store.bulk_extend(data.quads_for_pattern(None, None, None, None))
     store.flush()
@@ -88,19 +87,6 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux: Ctrl-C and SIGTERM still stop the server
         pass
-
-
-def _remove_stale_temps() -> None:
-    """Temporary stores of kg serve processes that were killed (the process named in the folder is gone)."""
-    for tmp in Path(tempfile.gettempdir()).glob(f"{_TMP_PREFIX}*"):
-        pid = tmp.name[len(_TMP_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and tmp.is_dir() and not tmp.is_symlink():
-            try:
-                os.kill(int(pid), 0)
-            except ProcessLookupError:
-                shutil.rmtree(tmp, ignore_errors=True)
-            except PermissionError:
-                pass
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], host: str, port: int, seconds: float = 60.0) -> None:
@@ -220,7 +206,7 @@ def serve(
     import threading
 
     _port_free(host, port)
-    _remove_stale_temps()
+    tempdirs.remove_dead(_TMP_PREFIX)
     location, tmp = prepare_location(source)
     proc: subprocess.Popen[bytes] | None = None
     try:

@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import TEST_DATA
 from tests.test_cli import assert_clean_failure, run
+from tests.test_rdf import _free_port
 
 HOSTILE = TEST_DATA / "hostile"
 
@@ -233,14 +234,6 @@ def test_a_query_that_runs_too_long_times_out() -> None:
     cartesian = "SELECT (COUNT(*) AS ?c) WHERE { ?a ?p ?x . ?b ?q ?y . ?c2 ?r ?z . ?d ?t ?w . ?e ?u ?v }"
     with pytest.raises(QueryError, match=r"timed out after 0.5 s"):
         run_query(_store(400), cartesian, timeout=0.5)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_serve_on_a_taken_port_fails_without_the_banner(tmp_path: Path) -> None:
