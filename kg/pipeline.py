@@ -181,8 +181,9 @@ def build_into_store(
     articles = _articles(sources)
     with store.locked():  # for the whole build: two builds into one store would lose each other's documents
         stored = {ex.article.id: ex for ex in store.extractions()}
-        # A document stored with the same content is not parsed again: an interrupted build resumes where it
-        # stopped, and re-running a corpus that is mostly stored costs only its new documents.
+        # A document stored with the same content is not parsed again: re-running a corpus that is mostly
+        # stored costs only its new documents. (A build is saved whole or not at all, so one that was killed
+        # starts again from the last finished build.)
         fresh = [a for a in articles if not _same_content(stored.get(a.id), a)]
         fresh_ids = {a.id for a in fresh}
         previous = [ex for doc_id, ex in stored.items() if doc_id not in fresh_ids]

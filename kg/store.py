@@ -137,15 +137,13 @@ class GraphStore:
             if not top.is_symlink():
                 top.symlink_to(f"{CURRENT}/{part}")
 
-    def extractions(self, exclude: Iterable[str] = ()) -> Iterator[DocumentExtraction]:
-        """Every stored extraction, except those of the documents in ``exclude``."""
+    def extractions(self) -> Iterator[DocumentExtraction]:
+        """Every stored extraction."""
         folder = self.path / EXTRACTIONS_SUBDIR
         if not folder.is_dir():
             return
-        skip = {self._file(i).name for i in exclude}
         for f in sorted(folder.glob("*.json")):
-            if f.name not in skip:
-                yield extraction_from_json(f.read_text(encoding="utf-8"))
+            yield extraction_from_json(f.read_text(encoding="utf-8"))
 
     def save(self, new: Iterable[DocumentExtraction], graph: nx.MultiDiGraph) -> None:
         """Store the new extractions and replace the RDF dataset with ``graph``'s, as one new generation.
