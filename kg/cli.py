@@ -224,15 +224,41 @@ def serve(
 @app.command()
 def export(
     source: Annotated[Path, typer.Argument(help="A store, a build folder or a graph file.")],
-    dest: Annotated[Path, typer.Argument(help="Output file; its extension picks the format unless --format.")],
+    dest: Annotated[
+        Path | None,
+        typer.Argument(help="Output file; its extension picks the format unless --format.", show_default=False),
+    ] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="turtle, ntriples, trig, nquads, json-ld.")] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Instead of a file, PUT each graph to this SPARQL 1.1 Graph Store endpoint "
+            "(basic auth: KG_GSP_AUTH=user:password).",
+        ),
+    ] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait on the graph store.", min=1)] = 120.0,
 ) -> None:
-    """Convert SOURCE to another RDF format (TriG and N-Quads keep one named graph per document)."""
-    from kg.query import export_rdf
+    """Convert SOURCE to another RDF format (TriG and N-Quads keep one named graph per document), or load it
+    into a triple store with --to URL (e.g. http://localhost:3030/DATASET/data)."""
+    if to is None:
+        from kg.query import export_rdf
 
+        if dest is None:
+            _fail("[E801] missing DEST: give an output file, or --to URL to load a graph store")
+        with _reported():
+            export_rdf(source, dest, fmt)
+        typer.echo(f"wrote {dest}")
+        return
+    from kg.push import auth_from_env, push_graphs
+
+    if dest is not None:
+        _fail(f"[E801] give DEST '{dest}' or --to URL, not both")
+    if fmt is not None:
+        _fail("[E802] --format is for files; --to sends N-Triples, which every graph store reads")
     with _reported():
-        export_rdf(source, dest, fmt)
-    typer.echo(f"wrote {dest}")
+        report = push_graphs(source, to, timeout=timeout, auth=auth_from_env())
+    typer.echo(f"pushed {report.graphs} graphs ({report.triples} triples) to {to} in {report.seconds:.1f} s")
 
 
 @app.command(name="eval")
