@@ -126,6 +126,12 @@ def build(
         if store is not None:
             unchanged = f", {result.unchanged} already stored and not parsed again" if result.unchanged else ""
             typer.echo(f"  store {store}: {len(result.articles)} documents in all{unchanged}")
+            view = result.graph.graph.get("view", {})
+            if view.get("of", 0) > view.get("entities", 0):
+                typer.echo(
+                    f"  the output files show the {view['entities']} most connected of the store's {view['of']} "
+                    f"actors; query the store for the rest (kg query {store} ...)"
+                )
         from kg.html import DEFAULT_MAX_NODES
 
         cap = max_nodes or DEFAULT_MAX_NODES
@@ -259,6 +265,19 @@ def export(
     with _reported():
         report = push_graphs(source, to, timeout=timeout, auth=auth_from_env())
     typer.echo(f"pushed {report.graphs} graphs ({report.triples} triples) to {to} in {report.seconds:.1f} s")
+
+
+@app.command()
+def remove(
+    store: Annotated[Path, typer.Argument(help="A store (kg build --store).")],
+    doc_ids: Annotated[list[str], typer.Argument(help="Ids of the documents to remove.", show_default=False)],
+) -> None:
+    """Remove documents from a store, exactly as if they had never been added."""
+    from kg.pipeline import remove_from_store
+
+    with _reported():
+        left = remove_from_store(store, doc_ids)
+    typer.echo(f"removed {len(set(doc_ids))} documents from {store}; it holds {left}")
 
 
 @app.command(name="eval")

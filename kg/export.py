@@ -92,16 +92,7 @@ def quads(g: nx.MultiDiGraph) -> Iterator[tuple[Node, Node, Node, URIRef]]:
         if meta.get("site"):
             yield doc_node, DCTERMS.publisher, Literal(meta["site"]), doc_node
     for _key, data in sorted(g.nodes(data=True)):
-        n = URIRef(data["iri"])
-        yield n, RDF.type, term(data["type"]), ENTITIES_GRAPH
-        yield n, RDFS.label, Literal(data["label"]), ENTITIES_GRAPH
-        yield n, SKOS.prefLabel, Literal(data["label"]), ENTITIES_GRAPH
-        for alias in data["aliases"]:
-            if alias != data["label"]:
-                yield n, SKOS.altLabel, Literal(alias), ENTITIES_GRAPH
-        yield n, KG.mentionCount, Literal(data["mentions"]), ENTITIES_GRAPH
-        for doc_id in data["documents"]:
-            yield n, KG.mentionedIn, URIRef(document_iri(doc_id)), ENTITIES_GRAPH
+        yield from entity_quads(data)
     for s, o, d, pv in edge_statements(g):
         s_iri, o_iri = URIRef(g.nodes[s]["iri"]), URIRef(g.nodes[o]["iri"])
         p = term(d["predicate"])
@@ -135,6 +126,38 @@ def quads(g: nx.MultiDiGraph) -> Iterator[tuple[Node, Node, Node, URIRef]]:
             yield a, KG.dateText, Literal(pv.date_text), doc
 
 
+def entity_quads(data: dict[str, Any], documents: bool = True) -> Iterator[tuple[Node, Node, Node, URIRef]]:
+    """What the entities graph says of one node (its attributes ``data``); ``documents``: with the
+    ``kg:mentionedIn`` link to every document (a store writes those per document)."""
+    n = URIRef(data["iri"])
+    yield n, RDF.type, term(data["type"]), ENTITIES_GRAPH
+    yield n, RDFS.label, Literal(data["label"]), ENTITIES_GRAPH
+    yield n, SKOS.prefLabel, Literal(data["label"]), ENTITIES_GRAPH
+    for alias in data["aliases"]:
+        if alias != data["label"]:
+            yield n, SKOS.altLabel, Literal(alias), ENTITIES_GRAPH
+    yield n, KG.mentionCount, Literal(data["mentions"]), ENTITIES_GRAPH
+    if documents:
+        for doc_id in data["documents"]:
+            yield n, KG.mentionedIn, URIRef(document_iri(doc_id)), ENTITIES_GRAPH
+
+
+def nquad(s: Node, p: Node, o: Node, c: Node) -> str:
+    """One statement as an N-Quads line."""
+    return f"{_nt(s)} {_nt(p)} {_nt(o)} {_nt(c)} .\n"
+
+
+def sparql_insert(quads: Iterable[tuple[Node, Node, Node, Node]]) -> str:
+    """A SPARQL ``INSERT DATA`` operation adding ``quads`` (empty text for none)."""
+    by_graph: dict[Node, list[str]] = {}
+    for s, p, o, c in quads:
+        by_graph.setdefault(c, []).append(f"{_nt(s)} {_nt(p)} {_nt(o)} .\n")
+    if not by_graph:
+        return ""
+    blocks = "".join(f"GRAPH {_nt(c)} {{\n{''.join(lines)}}}\n" for c, lines in by_graph.items())
+    return f"INSERT DATA {{\n{blocks}}}"
+
+
 def to_rdf(g: nx.MultiDiGraph) -> Graph:
     """The graph as one rdflib ``Graph`` (the union of all named graphs)."""
     rdf = Graph()
@@ -146,7 +169,7 @@ def to_rdf(g: nx.MultiDiGraph) -> Graph:
 
 def nquads(g: nx.MultiDiGraph) -> str:
     """The graph as N-Quads text, one named graph per document (see :func:`quads`)."""
-    return "".join(f"{_nt(s)} {_nt(p)} {_nt(o)} {_nt(c)} .\n" for s, p, o, c in quads(g))
+    return "".join(nquad(*q) for q in quads(g))
 
 
 # rdflib's Node.n3() writes a literal with a line break as a Turtle long string ("""..."""), which is not

@@ -171,41 +171,44 @@ def build_into_store(
     """Add ``sources`` to the store in ``store_dir`` and return the graph of everything it now holds.
 
     Documents already in the store with the same id are replaced, so adding one twice changes nothing; one
-    stored with the same content is not parsed again (``result.unchanged`` counts them).
+    stored with the same content is not parsed again (``result.unchanged`` counts them), so a build that was
+    killed resumes where it stopped. Extractions stream into the store, committed every
+    :data:`kg.store.STEP` documents; the build never holds the corpus's extractions.
     """
-    from kg.store import GraphStore
+    from kg.store import GraphStore, content_hash
 
-    settings = dataclasses.replace(settings or Settings(), keep_extractions=True)
+    settings = settings or Settings()
     settings.check()
-    store = GraphStore(store_dir)
+    ontology = load_ontology(settings.ontology_dir)
+    store = GraphStore(store_dir, ontology)
     articles = _articles(sources)
     with store.locked():  # for the whole build: two builds into one store would lose each other's documents
-        stored = {ex.article.id: ex for ex in store.extractions()}
-        # A document stored with the same content is not parsed again: re-running a corpus that is mostly
-        # stored costs only its new documents. (A build is saved whole or not at all, so one that was killed
-        # starts again from the last finished build.)
-        fresh = [a for a in articles if not _same_content(stored.get(a.id), a)]
-        fresh_ids = {a.id for a in fresh}
-        previous = [ex for doc_id, ex in stored.items() if doc_id not in fresh_ids]
-        result = _run(fresh, settings, progress, previous=previous)
-        if fresh:
-            store.save(result.new_extractions, result.graph)
+        held = store.hashes()
+        fresh = [a for a in articles if held.get(a.id) != content_hash(a)]
+        del held
+        result = _run(fresh, settings, progress, sink=store)
     result.unchanged = len(articles) - len(fresh)
     return result
 
 
-def _same_content(stored: DocumentExtraction | None, article: Article) -> bool:
-    """Whether a stored extraction was made from this very article (its title may be the cleaner's)."""
-    if stored is None:
-        return False
-    old = stored.article
-    return (old.text, old.date, old.url, old.author, old.site) == (
-        article.text,
-        article.date,
-        article.url,
-        article.author,
-        article.site,
-    )
+def remove_from_store(store_dir: str | os.PathLike[str], doc_ids: Sequence[str]) -> int:
+    """Remove documents from a store, exactly: the store is then what it would be had they never been added.
+    Returns how many documents it still holds.
+
+    Raises:
+        OutputError: ``store_dir`` is not a store, or another build holds it.
+        InputError: the store holds no document of one of the ids (nothing is removed).
+    """
+    from kg.store import GraphStore
+
+    store = GraphStore(store_dir)
+    if not store.exists():
+        raise OutputError(f"'{store_dir}' is not a kg store (make one with kg build --store)")
+    if not doc_ids:
+        raise InputError("no document id given: name the documents to remove")
+    with store.locked():
+        store.remove(doc_ids)
+    return store.count()
 
 
 def extractions(articles: Iterable[Article], settings: Settings | None = None) -> Iterator[DocumentExtraction]:
@@ -350,14 +353,14 @@ def _run(
     articles: list[Article],
     settings: Settings,
     progress: Progress | None,
-    previous: Sequence[DocumentExtraction] = (),
+    sink: Any = None,
 ) -> BuildResult:
+    """Extract ``articles`` and resolve them in memory, or (``sink``: a :class:`kg.store.GraphStore`) hand
+    each extraction to the store and draw the graph from it."""
     t0 = time.perf_counter()
     ontology = load_ontology(settings.ontology_dir)
     t_ingest = time.perf_counter()
     resolver = Resolver(ontology)
-    for old in previous:
-        resolver.add(old)
     keep: list[DocumentExtraction] = []
     blanked: list[Blank] = []
     seen: dict[str, Article] = {}
@@ -374,11 +377,14 @@ def _run(
         if settings.min_confidence > 0:
             kept = tuple(r for r in ex.relations if r.provenance.confidence >= settings.min_confidence)
             ex = dataclasses.replace(ex, relations=kept)
-        resolver.add(ex)
+        if sink is not None:
+            sink.add(ex)
+        else:
+            resolver.add(ex)
+            seen[ex.article.id] = ex.article  # cleaning may have found the real headline of a text file
         if settings.keep_extractions:
             keep.append(ex)
         blanked.extend(ex.blanked)
-        seen[ex.article.id] = ex.article  # cleaning may have found the real headline of a text file
         extract_seconds += seconds
         clean_total += clean_seconds
         sentences += ex.sentences
@@ -388,10 +394,18 @@ def _run(
         if progress is not None:
             progress(done, len(articles))
     t_parse = time.perf_counter()
-    entities, rels = resolver.result()
-    by_id = {ex.article.id: ex.article for ex in previous}
-    by_id.update((a.id, seen.get(a.id, a)) for a in articles)
-    graph = assemble(entities, rels, ontology, by_id, model)
+    if sink is not None:
+        from kg.store import VIEW_ENTITIES
+
+        sink.commit()
+        graph = sink.graph(model, limit=VIEW_ENTITIES)
+        by_id = {a.id: a for a in sink.articles()}
+        n_relations = sum(len(d["evidence"]) for _s, _o, d in graph.edges(data=True)) + graph.graph["dropped"]
+    else:
+        entities, rels = resolver.result()
+        by_id = {a.id: seen.get(a.id, a) for a in articles}
+        graph = assemble(entities, rels, ontology, by_id, model)
+        n_relations = len(rels)
     t_end = time.perf_counter()
     stats = BuildStats(
         documents=len(articles),
@@ -399,7 +413,7 @@ def _run(
         tokens=tokens,
         mentions=mentions,
         entities=graph.number_of_nodes(),
-        relations=len(rels) - graph.graph["dropped"],
+        relations=n_relations - graph.graph["dropped"],
         edges=graph.number_of_edges(),
         dropped_relations=graph.graph["dropped"],
         seconds=round(t_end - t0, 3),
@@ -475,6 +489,8 @@ def write_outputs(
             "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "documents": result.stats.documents,
             "files": {name: _digest(tmp / name) for name in names},
+            # A store's outputs are a view of its most connected actors when it holds more (kg.store).
+            **({"view": g.graph["view"]} if "view" in g.graph else {}),
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         previous = _manifest_files(out)

@@ -9,7 +9,7 @@ keys and full names merge; a bare surname joins a full name only when the whole 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kg.iri import short_hash
@@ -27,6 +27,13 @@ class _Acc:
     mentions: int = 0
     documents: set[str] = field(default_factory=set)
 
+    def add(self, other: _Acc) -> None:
+        self.surfaces.update(other.surfaces)
+        self.names.update(other.names)
+        self.votes.update(other.votes)
+        self.mentions += other.mentions
+        self.documents |= other.documents
+
 
 @dataclass
 class Resolver:
@@ -39,37 +46,20 @@ class Resolver:
     ontology: Ontology
     _acc: dict[str, _Acc] = field(default_factory=dict)
     _relations: list[Relation] = field(default_factory=list)
-    _known: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def add(self, ex: DocumentExtraction) -> None:
         """Resolve one document's mentions and keep its relations."""
-        keys = _document_keys(ex.mentions, ex.article.id)
-        for m in ex.mentions:
-            key = keys[m.index]
-            if key is None:
-                continue
+        parts, relations = contributions(ex)
+        for key, part in parts.items():
             acc = self._acc.setdefault(key, _Acc())
-            acc.mentions += 1
-            acc.documents.add(m.doc_id)
-            if m.kind in ("name", "collective"):
-                acc.surfaces[m.text.strip()] += 1
-                acc.names[m.name] += 1
-                acc.votes[m.cls] += 1
-        for r in ex.relations:
-            s, o = keys[r.subject], keys[r.object]
-            if s is not None and o is not None and s != o:
-                self._relations.append(Relation(s, r.predicate, o, r.provenance))
+            acc.add(part)
+        self._relations.extend(relations)
 
     def result(self) -> tuple[list[Entity], list[Relation]]:
         """The entities (sorted by key) and relations (in input order), after corpus-level merges."""
         redirect = self._surname_redirects()
         for src, dst in redirect.items():
-            acc, target = self._acc.pop(src), self._acc[dst]
-            target.surfaces.update(acc.surfaces)
-            target.names.update(acc.names)
-            target.votes.update(acc.votes)
-            target.mentions += acc.mentions
-            target.documents |= acc.documents
+            self._acc[dst].add(self._acc.pop(src))
         entities = [self._entity(k, a) for k, a in sorted(self._acc.items())]
         relations = []
         for r in self._relations:
@@ -81,45 +71,88 @@ class Resolver:
     def _surname_redirects(self) -> dict[str, str]:
         full: dict[str, list[str]] = {}
         for key, acc in self._acc.items():
-            if key.startswith("name/") and self._cls(acc) == "Person" and len(key.split()) > 1:
-                full.setdefault(key.split()[-1], []).append(key)
+            last = surname_of(key)
+            if last is not None and " " in key and class_of(acc.votes, self.ontology) == "Person":
+                full.setdefault(last, []).append(key)
         redirect = {}
         for key, acc in self._acc.items():
-            if key.startswith("name/") and " " not in key and self._cls(acc) == "Person":
+            if surname_of(key) is not None and " " not in key and class_of(acc.votes, self.ontology) == "Person":
                 cands = full.get(key[len("name/") :], [])
                 if len(cands) == 1:
                     redirect[key] = cands[0]
         return redirect
 
-    def _cls(self, acc: _Acc) -> str:
-        classes = self.ontology.classes
-        if not acc.votes:
-            return "Actor"
-        return max(acc.votes, key=lambda c: (acc.votes[c], classes[c].priority if c in classes else 0))
-
     def _entity(self, key: str, acc: _Acc) -> Entity:
-        gaz = self._gazetteer_label(key)
-        cls = gaz[1] if gaz else self._cls(acc)
-        if gaz:
-            label = gaz[0]
-        elif acc.names:
-            label = max(acc.names, key=lambda n: (len(n.split()), acc.names[n], len(n), n))
-        else:
-            label = key.split("/", 1)[-1]
-        return Entity(
-            key=key,
-            label=label,
-            cls=cls,
-            aliases=tuple(sorted(set(acc.surfaces) | {label})),
-            mentions=acc.mentions,
-            documents=tuple(sorted(acc.documents)),
-        )
+        return entity_of(key, acc, self.ontology, sorted(acc.documents))
 
-    def _gazetteer_label(self, key: str) -> tuple[str, str] | None:
-        if not self._known:
-            for entry in self.ontology.gazetteer.values():
-                self._known.setdefault(entry.key, (entry.label, entry.cls))
-        return self._known.get(key)
+
+def surname_of(key: str) -> str | None:
+    """The word a corpus-level merge looks at: a name key's last word (None for other keys)."""
+    words = key[len("name/") :].split() if key.startswith("name/") else []
+    return words[-1] if words else None
+
+
+def class_of(votes: Counter[str], ontology: Ontology) -> str:
+    """The class most mentions voted for (ties: the ontology's priority); ``Actor`` with no vote."""
+    classes = ontology.classes
+    if not votes:
+        return "Actor"
+    return max(votes, key=lambda c: (votes[c], classes[c].priority if c in classes else 0))
+
+
+def gazetteer_label(key: str, ontology: Ontology) -> tuple[str, str] | None:
+    """(label, class) of a gazetteer key."""
+    known: dict[str, tuple[str, str]] | None = getattr(ontology, "_gazetteer_labels", None)
+    if known is None:
+        known = {}
+        for entry in ontology.gazetteer.values():
+            known.setdefault(entry.key, (entry.label, entry.cls))
+        object.__setattr__(ontology, "_gazetteer_labels", known)
+    return known.get(key)
+
+
+def entity_of(key: str, acc: _Acc, ontology: Ontology, documents: Sequence[str]) -> Entity:
+    """The entity of ``key`` from everything said of it (``acc``), mentioned in ``documents``."""
+    gaz = gazetteer_label(key, ontology)
+    cls = gaz[1] if gaz else class_of(acc.votes, ontology)
+    if gaz:
+        label = gaz[0]
+    elif acc.names:
+        label = max(acc.names, key=lambda n: (len(n.split()), acc.names[n], len(n), n))
+    else:
+        label = key.split("/", 1)[-1]
+    return Entity(
+        key=key,
+        label=label,
+        cls=cls,
+        aliases=tuple(sorted(set(acc.surfaces) | {label})),
+        mentions=acc.mentions,
+        documents=tuple(documents),
+    )
+
+
+def contributions(ex: DocumentExtraction) -> tuple[dict[str, _Acc], list[Relation]]:
+    """What one document says of each entity key (surface forms, names, class votes, mentions), and its
+    relations between keys. Resolution of a corpus is the sum of these, then the corpus-level merges."""
+    keys = _document_keys(ex.mentions, ex.article.id)
+    parts: dict[str, _Acc] = {}
+    for m in ex.mentions:
+        key = keys[m.index]
+        if key is None:
+            continue
+        acc = parts.setdefault(key, _Acc())
+        acc.mentions += 1
+        acc.documents.add(m.doc_id)
+        if m.kind in ("name", "collective"):
+            acc.surfaces[m.text.strip()] += 1
+            acc.names[m.name] += 1
+            acc.votes[m.cls] += 1
+    relations = []
+    for r in ex.relations:
+        s, o = keys[r.subject], keys[r.object]
+        if s is not None and o is not None and s != o:
+            relations.append(Relation(s, r.predicate, o, r.provenance))
+    return parts, relations
 
 
 def resolve(extractions: Iterable[DocumentExtraction], ontology: Ontology) -> tuple[list[Entity], list[Relation]]:
