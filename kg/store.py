@@ -535,6 +535,8 @@ class GraphStore:
 
     def _write_rdf(self) -> None:
         """Rewrite what the stale marks name, in one Oxigraph transaction; then clear the marks."""
+        import pyoxigraph as ox
+
         from kg.export import ENTITIES_GRAPH, entity_quads, sparql_insert
         from kg.iri import document_iri, entity_iri
         from kg.ontology import KG
@@ -547,32 +549,25 @@ class GraphStore:
             return
         redirect = _Redirects(db)
         inserts: list[Any] = []
-        ents = f"<{ENTITIES_GRAPH}>"
-        mentioned = f"<{KG.mentionedIn}>"
         docs = [key for kind, key in stale if kind == "doc"]
         whole = [key for kind, key in stale if kind == "entity"]
         props = [key for kind, key in stale if kind == "props"]
         deletes = [f"DROP SILENT GRAPH <{document_iri(d)}>" for d in docs]
-        # One operation per kind over all its subjects (VALUES): an update of thousands of small operations
-        # spends its time parsing them.
-        if docs:
-            values = " ".join(f"<{document_iri(d)}>" for d in docs)
-            deletes.append(
-                f"DELETE {{ GRAPH {ents} {{ ?e {mentioned} ?d }} }} WHERE {{ VALUES ?d {{ {values} }} "
-                f"GRAPH {ents} {{ ?e {mentioned} ?d }} }}"
-            )
-        if whole:
-            values = " ".join(f"<{entity_iri(k)}>" for k in whole)
-            deletes.append(
-                f"DELETE {{ GRAPH {ents} {{ ?e ?p ?o }} }} WHERE {{ VALUES ?e {{ {values} }} "
-                f"GRAPH {ents} {{ ?e ?p ?o }} }}"
-            )
-        if props:
-            values = " ".join(f"<{entity_iri(k)}>" for k in props)
-            deletes.append(
-                f"DELETE {{ GRAPH {ents} {{ ?e ?p ?o }} }} WHERE {{ VALUES ?e {{ {values} }} "
-                f"GRAPH {ents} {{ ?e ?p ?o FILTER (?p != {mentioned}) }} }}"
-            )
+        # What goes from the entities graph is found through Oxigraph's indexes, one bound pattern each, and
+        # deleted as data: a pattern with a variable subject would scan the whole graph on every step.
+        ents, mentioned = ox.NamedNode(str(ENTITIES_GRAPH)), ox.NamedNode(str(KG.mentionedIn))
+        gone: list[Any] = []
+        for d in docs:
+            gone.extend(rdf.quads_for_pattern(None, mentioned, ox.NamedNode(document_iri(d)), ents))
+        for key in whole:
+            gone.extend(rdf.quads_for_pattern(ox.NamedNode(entity_iri(key)), None, None, ents))
+        described = _description_predicates()
+        for key in props:
+            subject = ox.NamedNode(entity_iri(key))
+            for p in described:
+                gone.extend(rdf.quads_for_pattern(subject, p, None, ents))
+        if gone:
+            deletes.append(_delete_data(gone))
         for d in docs:
             inserts.extend(self._document_quads(db, d, redirect))
         for kind, key in stale:
@@ -591,7 +586,9 @@ class GraphStore:
                 }
                 inserts.extend(entity_quads(data, documents=kind == "entity"))
         try:
-            rdf.update(" ;\n".join([*deletes, sparql_insert(inserts)] if inserts else deletes))
+            update = " ;\n".join([*deletes, sparql_insert(inserts)] if inserts else deletes)
+            if update:
+                rdf.update(update)
         except (OSError, SyntaxError, ValueError) as exc:
             raise OutputError(f"cannot write store '{self.path}': {exc}") from None
         db.execute("DELETE FROM stale")
@@ -649,6 +646,25 @@ class _Redirects:
 
     def sources(self, key: str) -> list[str]:
         return [s for (s,) in self._db.execute("SELECT src FROM redirect WHERE dst = ?", (key,))]
+
+
+def _delete_data(quads: Iterable[Any]) -> str:
+    """A SPARQL ``DELETE DATA`` operation for Oxigraph quads (their terms print as N-Triples)."""
+    by_graph: dict[str, list[str]] = {}
+    for q in quads:
+        by_graph.setdefault(str(q.graph_name), []).append(f"{q.subject} {q.predicate} {q.object} .\n")
+    blocks = "".join(f"GRAPH {g} {{\n{''.join(lines)}}}\n" for g, lines in by_graph.items())
+    return f"DELETE DATA {{\n{blocks}}}"
+
+
+def _description_predicates() -> tuple[Any, ...]:
+    import pyoxigraph as ox
+    from rdflib import RDF, RDFS
+    from rdflib.namespace import SKOS
+
+    from kg.ontology import KG
+
+    return tuple(ox.NamedNode(str(p)) for p in (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, KG.mentionCount))
 
 
 def _has_tables(db: sqlite3.Connection) -> bool:
