@@ -38,6 +38,7 @@ from kg.errors import OntologyError
 from kg.records import Article, Blank
 
 # Scraped text whose line breaks were lost: a run of two or more spaces (or a tab) is a boundary.
+_COPYRIGHT = re.compile(r"(?:©|\(c\)|\bcopyright\b)\s*(?:\d{4}|[A-Z])", re.IGNORECASE)
 _GAP = re.compile(r"[ \t\u00a0]{2,}|\t")
 # A sentence end, also where the space after it was lost ("said.The army").
 _SENT_END = re.compile(r"(?<=[a-z0-9)][.!?])[\"')\]]?(?:\s+|(?=[A-Z\"'(\u2014\u2013]))")
@@ -341,21 +342,39 @@ def _decide_short(segs: list[_Segment]) -> None:
     )
     added = _keep_headline(segs, opening)
     _keep_edge_sentences(segs, first + added, last + added)
+    _footer(segs, last + added)
 
 
 #: Furniture that interrupts a story (or a show) without ending it.
-_MID_STORY = frozenset({"menu", "pattern:ad", "pattern:transcript-meta", "pattern:share", "pattern:nav"})
+_MID_STORY = frozenset(
+    {"menu", "pattern:ad", "pattern:transcript-meta", "pattern:share", "pattern:nav", "pattern:readmore"}
+)
 
 
 def _keep_edge_sentences(segs: list[_Segment], first: int, last: int) -> None:
-    """Sentences right after the last paragraph (a closing quote, "Thank you.") are story, up to the first
-    piece of furniture a pattern recognised."""
+    """Sentences right after the last paragraph (a closing quote, "Thank you.") or right before the first
+    ("Good evening.") are story, up to the first piece of furniture a pattern recognised."""
+    for side in (range(last + 1, len(segs)), range(first - 1, -1, -1)):
+        for j in side:
+            s = segs[j]
+            # A speaker tag, "[MUSIC]" or an ad break may sit between; a legal line or a list ends the run,
+            # and before the story so does any furniture a pattern recognised (the page's head is denser).
+            long_enough = len(s.text) >= 40 or (j < first and s.reason.startswith("pattern:"))
+            if s.label == "furniture" and long_enough and s.reason not in _MID_STORY:
+                break
+            if s.reason == "menu" and _sentence_like(s.text):
+                s.label, s.reason = "story", ""
+
+
+def _footer(segs: list[_Segment], last: int) -> None:
+    """A copyright notice after the story starts the page's footer: what follows it is furniture too (the
+    publisher's disclaimers and links), however much it reads like prose."""
     for j in range(last + 1, len(segs)):
-        s = segs[j]
-        if s.label == "furniture" and len(s.text) >= 40 and s.reason not in _MID_STORY:
-            return  # a speaker tag, "[MUSIC]" or an ad break may sit between; a legal line or a list ends it
-        if s.reason == "menu" and _sentence_like(s.text):
-            s.label, s.reason = "story", ""
+        if segs[j].reason == "pattern:legal" and _COPYRIGHT.search(segs[j].text):
+            for s in segs[j + 1 :]:
+                if s.label == "story":
+                    s.label, s.reason = "furniture", "footer"
+            return
 
 
 def _headline_runs(segs: list[_Segment]) -> None:
@@ -463,11 +482,12 @@ def _teasers(segs: list[_Segment]) -> None:
             nxt.label, nxt.reason = "furniture", "pattern:readmore"
 
 
-def _caption_like(seg: _Segment) -> bool:
+def _caption_like(seg: _Segment, weak: bool = False) -> bool:
     """Could be a picture's caption: one or two sentences, not the headline or a date, and (story paragraphs
-    near a picture usually quote someone) no quotation or "said"."""
+    near a picture usually quote someone) no quotation or "said". ``weak``: also a line already furniture on
+    a weak signal (a short line in a run of them)."""
     return (
-        seg.label == "story"
+        (seg.label == "story" or (weak and seg.reason in ("list", "menu")))
         and seg.reason not in ("headline", "dateline")
         and len(seg.text) < 400
         and not any(q in seg.text for q in ('"', "\u201c", "\u201d"))
@@ -484,8 +504,13 @@ def _captions(segs: list[_Segment]) -> None:
             continue
         nxt = segs[i + 1] if i + 1 < len(segs) else None
         prev = segs[i - 1] if i > 0 else None
+        # The line after a credit may already be furniture on a weak signal (a short line in a run): it is
+        # still the caption, and saying so keeps the headline finder from taking it back.
         next_is_caption = (
-            nxt is not None and _caption_like(nxt) and not _ends_sentence(nxt.text) and len(_words(nxt.text)) >= 4
+            nxt is not None
+            and _caption_like(nxt, weak=True)
+            and not _ends_sentence(nxt.text)
+            and len(_words(nxt.text)) >= 4
         )
         if (
             nxt is not None

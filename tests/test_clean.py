@@ -150,11 +150,11 @@ def test_fixture_recall_floors() -> None:
 #: issue's target is story >= 0.99 and furniture >= 0.90 for every cell; the cells below it are the work left.
 PER_KIND = {
     "aggregator": {"txt": (1.0, 0.947), "flat": (1.0, 0.905), "html": (0.996, 1.0)},
-    "broadcaster": {"txt": (1.0, 0.894), "flat": (0.987, 0.656), "html": (0.997, 1.0)},
-    "business": {"txt": (1.0, 0.935), "flat": (0.982, 0.835), "html": (1.0, 1.0)},
-    "newspaper": {"txt": (1.0, 0.941), "flat": (0.997, 0.733), "html": (0.998, 1.0)},
-    "transcript": {"txt": (1.0, 0.986), "flat": (0.988, 0.840), "html": (0.997, 1.0)},
-    "wire": {"txt": (1.0, 0.976), "flat": (1.0, 0.869), "html": (1.0, 1.0)},
+    "broadcaster": {"txt": (1.0, 0.916), "flat": (0.988, 0.715), "html": (0.998, 1.0)},
+    "business": {"txt": (1.0, 0.935), "flat": (1.0, 0.836), "html": (1.0, 1.0)},
+    "newspaper": {"txt": (1.0, 0.941), "flat": (1.0, 0.730), "html": (0.998, 1.0)},
+    "transcript": {"txt": (1.0, 0.987), "flat": (0.992, 0.866), "html": (0.998, 1.0)},
+    "wire": {"txt": (1.0, 0.976), "flat": (1.0, 0.898), "html": (1.0, 1.0)},
 }
 
 
