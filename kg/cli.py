@@ -70,7 +70,7 @@ def build(
     ] = "",
     max_nodes: Annotated[
         int | None,
-        typer.Option("--max-nodes", help="Most connected actors drawn in graph.html (default 1500).", min=1),
+        typer.Option("--max-nodes", help="Most connected actors in graph.html (default 5000).", min=1),
     ] = None,
     min_confidence: Annotated[
         float, typer.Option("--min-confidence", help="Drop relation statements less confident than this.", min=0, max=1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +13,12 @@ DATA = ROOT / "data"
 SEED = DATA / "seed-article.txt"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 SHARED = ROOT.parent / "shared" / "data"
+WIKINEWS = SHARED / "wikinews" / "articles.jsonl"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Tests that take the `nlp` or a built-graph fixture need the real model: mark them so `make unit` skips them.
-    model_fixtures = {"nlp", "seed_result", "seed_graph", "gold_results", "build_texts"}
+    model_fixtures = {"nlp", "seed_result", "seed_graph", "gold_results", "build_texts", "wikinews_graph"}
     for item in items:
         if model_fixtures & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.model)
@@ -49,6 +50,24 @@ def seed_result() -> Any:
 @pytest.fixture(scope="session")
 def seed_graph(seed_result: Any) -> Any:
     return seed_result.graph
+
+
+@pytest.fixture(scope="session")
+def wikinews_graph() -> Any:
+    """The graph of the 295 Wikinews articles in ../shared/data (a minute or two; built once per session)."""
+    if not WIKINEWS.is_file():
+        pytest.skip("../shared/data/wikinews is not here")
+    from kg.pipeline import Settings, build_graph
+
+    return build_graph([WIKINEWS], Settings(batch_size=64)).graph
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium (Debian's) for the session's browser tests (tests/browser.py)."""
+    from tests.browser import launch
+
+    yield from launch()
 
 
 @pytest.fixture(scope="session")

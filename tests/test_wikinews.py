@@ -6,9 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SHARED
-
-WIKINEWS = SHARED / "wikinews" / "articles.jsonl"
+from tests.conftest import WIKINEWS
 
 pytestmark = [
     pytest.mark.model,
@@ -16,12 +14,7 @@ pytestmark = [
     pytest.mark.skipif(not WIKINEWS.is_file(), reason="../shared/data/wikinews is not here"),
 ]
 
-
-@pytest.fixture(scope="module")
-def wikinews_graph() -> Any:
-    from kg.pipeline import Settings, build_graph
-
-    return build_graph([WIKINEWS], Settings(batch_size=64)).graph
+# wikinews_graph: tests/conftest.py (built once per session; the explorer's corpus page uses it too).
 
 
 def test_builds_without_error_and_merges_across_documents(wikinews_graph: Any) -> None:
