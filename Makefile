@@ -40,7 +40,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(PY) -m pip install --quiet -e ".[model,dev]"
+	$(PY) -m pip install --quiet -e ".[model,dev,dask]"
 	touch $@
 
 clean:

@@ -82,6 +82,19 @@ def build(
         bool, typer.Option("--explain-clean", help="Also write cleaning.jsonl: every blanked span and why.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", metavar="[local|dask]", help="Where to parse: this machine or a Dask cluster (docs/CLUSTER.md)."
+        ),
+    ] = "local",
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="With --engine dask: start a local cluster of N workers.")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="With --engine dask: use the cluster at this address (tcp://HOST:8786)."),
+    ] = None,
 ) -> None:
     """Build graph.ttl, graph.html, entities.jsonl and relations.jsonl from INPUTS.
 
@@ -96,7 +109,14 @@ def build(
         _fail("--out is empty; name the output folder (e.g. --out out)")
     out = Path(out_name)
     settings = Settings(
-        model=model, n_process=n_process, batch_size=batch_size, clean=not no_clean, min_confidence=min_confidence
+        model=model,
+        n_process=n_process,
+        batch_size=batch_size,
+        clean=not no_clean,
+        min_confidence=min_confidence,
+        engine=engine,
+        workers=workers,
+        scheduler=scheduler,
     )
     with _reported():
         extra = [format_for("", f.strip()) for f in formats.split(",") if f.strip()]

@@ -88,6 +88,13 @@ class AnnotationError(KGError):
     code = "E600"
 
 
+class ClusterError(KGError):
+    """A build on a cluster (``--engine dask``) that the cluster could not finish: workers kept dying on a
+    partition, or the scheduler went away."""
+
+    code = "E900"
+
+
 class KGWarning(UserWarning):
     """Something kg skipped or repaired in the input and went on (a date that is not a calendar date).
 

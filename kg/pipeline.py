@@ -7,6 +7,7 @@ build never leaves half-written files.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -33,6 +34,9 @@ Progress = Callable[[int, int], None]
 
 OUTPUT_FILES = ("graph.ttl", "graph.html", "entities.jsonl", "relations.jsonl")
 
+#: Where documents are parsed and extracted: in this machine's processes, or on a Dask cluster.
+ENGINES = ("local", "dask")
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -46,6 +50,11 @@ class Settings:
         keep_extractions: Keep each document's extraction in ``BuildResult.new_extractions`` (stores need it).
         clean: Run the cleaning stage (:mod:`kg.clean`): page furniture is blanked before parsing.
         min_confidence: Relation statements less confident than this are dropped before resolution.
+        engine: ``local`` (this machine, ``n_process`` processes) or ``dask`` (the workers of a Dask cluster
+            clean, parse and extract; this process resolves and builds: :mod:`kg.engine_dask`).
+        workers: With the dask engine, start a local Dask cluster of this many worker processes.
+        scheduler: With the dask engine, use the running Dask cluster whose scheduler is at this address
+            (``tcp://HOST:8786``). With neither, a local cluster of one worker per core.
     """
 
     model: str | None = None
@@ -55,9 +64,21 @@ class Settings:
     keep_extractions: bool = False
     clean: bool = True
     min_confidence: float = 0.0
+    engine: str = "local"
+    workers: int | None = None
+    scheduler: str | None = None
 
     def check(self) -> None:
         """Raise :class:`SettingsError` for out-of-range values."""
+        if self.engine not in ENGINES:
+            raise SettingsError(f"unknown engine '{self.engine}'; valid: {', '.join(ENGINES)}")
+        if self.engine == "dask":
+            from kg.engine_dask import check_settings
+
+            check_settings(self)
+        elif self.workers is not None or self.scheduler is not None:
+            given = "workers" if self.workers is not None else "scheduler"
+            raise SettingsError(f"{given} is a setting of the dask engine; use it with engine 'dask' (--engine dask)")
         if self.n_process < 1:
             raise SettingsError(f"n_process must be 1 or more, got {self.n_process}")
         cores = os.cpu_count() or 1
@@ -290,7 +311,12 @@ def _cleaning(articles: list[Article], settings: Settings) -> Cleaning | None:
 def _extraction_stream(
     articles: list[Article], settings: Settings, ontology: Any, cleaning: Cleaning | None
 ) -> tuple[Iterator[Extracted], str | None]:
-    """Extractions of ``articles`` in input order, in this process or in ``n_process`` workers."""
+    """Extractions of ``articles`` in input order, in this process, in ``n_process`` workers or on a Dask cluster."""
+    if settings.engine == "dask":
+        from kg import engine_dask
+
+        # The workers name the model in each extraction; this process never loads it.
+        return engine_dask.extraction_stream(articles, settings, cleaning), None
     from kg.nlp import load_pipeline, model_name
 
     if settings.n_process > 1 and len(articles) > settings.batch_size:
@@ -372,27 +398,29 @@ def _run(
     stream, model = _extraction_stream(articles, settings, ontology, cleaning)
     t_model = time.perf_counter()
     clean_total = 0.0
-    for done, (ex, seconds, clean_seconds, worker_model) in enumerate(stream, 1):
-        model = model or worker_model
-        if settings.min_confidence > 0:
-            kept = tuple(r for r in ex.relations if r.provenance.confidence >= settings.min_confidence)
-            ex = dataclasses.replace(ex, relations=kept)
-        if sink is not None:
-            sink.add(ex)
-        else:
-            resolver.add(ex)
-            seen[ex.article.id] = ex.article  # cleaning may have found the real headline of a text file
-        if settings.keep_extractions:
-            keep.append(ex)
-        blanked.extend(ex.blanked)
-        extract_seconds += seconds
-        clean_total += clean_seconds
-        sentences += ex.sentences
-        tokens += ex.tokens
-        mentions += len(ex.mentions)
-        relations += len(ex.relations)
-        if progress is not None:
-            progress(done, len(articles))
+    # Closed at once on any error in this loop (a progress callback's too), so worker processes stop with it.
+    with contextlib.closing(stream):  # type: ignore[type-var]
+        for done, (ex, seconds, clean_seconds, worker_model) in enumerate(stream, 1):
+            model = model or worker_model
+            if settings.min_confidence > 0:
+                kept = tuple(r for r in ex.relations if r.provenance.confidence >= settings.min_confidence)
+                ex = dataclasses.replace(ex, relations=kept)
+            if sink is not None:
+                sink.add(ex)
+            else:
+                resolver.add(ex)
+                seen[ex.article.id] = ex.article  # cleaning may have found the real headline of a text file
+            if settings.keep_extractions:
+                keep.append(ex)
+            blanked.extend(ex.blanked)
+            extract_seconds += seconds
+            clean_total += clean_seconds
+            sentences += ex.sentences
+            tokens += ex.tokens
+            mentions += len(ex.mentions)
+            relations += len(ex.relations)
+            if progress is not None:
+                progress(done, len(articles))
     t_parse = time.perf_counter()
     if sink is not None:
         from kg.store import VIEW_ENTITIES
