@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +79,17 @@ class Page:
 
     def close(self) -> None:
         self.context.close()
+
+
+@contextmanager
+def page_of(browser: Any, graph: Any, folder: Path, title: str = "kg graph", **options: Any) -> Iterator[Page]:
+    """The explorer page of ``graph`` (``render_html`` with ``options``), written into ``folder`` and open."""
+    from kg.html import render_html
+
+    path = folder / "graph.html"
+    path.write_text(render_html(graph, title, **options), encoding="utf-8")
+    page = Page(browser, path)
+    try:
+        yield page
+    finally:
+        page.close()

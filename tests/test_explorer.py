@@ -24,7 +24,7 @@ import pytest
 from kg.build import build_graph
 from kg.html import month_period, page_data, render_html, statement_period
 from kg.records import Article, Entity, Provenance, Relation
-from tests.browser import Page
+from tests.browser import Page, page_of
 from tests.conftest import ROOT
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -88,11 +88,8 @@ def corpus(ontology: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def page(browser: Any, corpus: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
-    path = tmp_path_factory.mktemp("explorer") / "corpus.html"
-    path.write_text(render_html(corpus, "Small corpus"), encoding="utf-8")
-    p = Page(browser, path)
-    yield p
-    p.close()
+    with page_of(browser, corpus, tmp_path_factory.mktemp("explorer"), "Small corpus") as p:
+        yield p
 
 
 @pytest.fixture(autouse=True)
@@ -446,14 +443,9 @@ def test_a_spreadsheet_does_not_run_a_cell(page: Page, browser: Any, ontology: A
     ]
     pv = Provenance("d", "s", 0, 1, 0, 1, "verb-active", 0.5)
     g = build_graph(ents, [Relation(key("x"), "opposes", key("y"), pv)], ontology, {"d": Article("d", "s")})
-    path = tmp_path / "cells.html"
-    path.write_text(render_html(g), encoding="utf-8")
-    p = Page(browser, path)
-    try:
+    with page_of(browser, g, tmp_path) as p:
         (row,) = csv_rows(download(p, "#export-csv"))
         assert row["subject"] == "'=HYPERLINK(1)" and row["object"] == 'Plain, "quoted"'
-    finally:
-        p.close()
 
 
 def test_exported_picture_is_the_canvas(page: Page) -> None:

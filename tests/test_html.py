@@ -12,7 +12,7 @@ import pytest
 from kg.build import build_graph
 from kg.html import render_html
 from kg.records import Article, Entity, Provenance, Relation
-from tests.browser import Page
+from tests.browser import Page, page_of
 from tests.conftest import ROOT
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -20,11 +20,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 @pytest.fixture(scope="module")
 def seed_page(browser: Any, seed_graph: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
-    path = tmp_path_factory.mktemp("html") / "graph.html"
-    path.write_text(render_html(seed_graph, "Sample article"), encoding="utf-8")
-    page = Page(browser, path)
-    yield page
-    page.close()
+    with page_of(browser, seed_graph, tmp_path_factory.mktemp("html"), "Sample article") as page:
+        yield page
 
 
 def test_no_url_anywhere_in_the_file(seed_graph: Any) -> None:
@@ -109,10 +106,7 @@ def test_hostile_text_is_shown_as_text_and_never_runs(browser: Any, ontology: An
         ontology,
         {"d1": Article("d1", evil_sentence, title='<b onmouseover="window.__xss=5">t</b>')},
     )
-    path = tmp_path / "xss.html"
-    path.write_text(render_html(g), encoding="utf-8")
-    page = Page(browser, path)
-    try:
+    with page_of(browser, g, tmp_path) as page:
         page.page.fill("#search", evil_label)
         page.page.press("#search", "Enter")
         page.js("window.kg.showEdge(window.kg.edges.getIds()[0])")
@@ -120,15 +114,10 @@ def test_hostile_text_is_shown_as_text_and_never_runs(browser: Any, ontology: An
         assert page.js("document.querySelectorAll('#details img, #details script, #details b').length") == 0
         assert evil_sentence in page.page.text_content("#details")
         assert page.console == [] and page.blocked == []
-    finally:
-        page.close()
 
 
 def test_max_nodes_keeps_the_most_connected_and_says_so(browser: Any, seed_graph: Any, tmp_path: Path) -> None:
-    path = tmp_path / "small.html"
-    path.write_text(render_html(seed_graph, max_nodes=5), encoding="utf-8")
-    page = Page(browser, path)
-    try:
+    with page_of(browser, seed_graph, tmp_path, max_nodes=5) as page:
         assert page.js("window.kg.nodes.length") == 5
         summary = page.page.text_content("#summary")
         assert f"of {seed_graph.number_of_nodes()}" in summary and "left out" in summary
@@ -137,5 +126,3 @@ def test_max_nodes_keeps_the_most_connected_and_says_so(browser: Any, seed_graph
         dropped = page.page.text_content("#dropped-list")
         missing = {d["label"] for _, d in seed_graph.nodes(data=True)} - labels
         assert missing and all(name in dropped for name in missing)
-    finally:
-        page.close()
