@@ -126,6 +126,10 @@ def quads(g: nx.MultiDiGraph) -> Iterator[tuple[Node, Node, Node, URIRef]]:
             yield a, KG.dateText, Literal(pv.date_text), doc
 
 
+#: The predicates of an entity's description that :func:`entity_quads` writes besides ``kg:mentionedIn``.
+DESCRIPTION = (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, KG.mentionCount)
+
+
 def entity_quads(data: dict[str, Any], documents: bool = True) -> Iterator[tuple[Node, Node, Node, URIRef]]:
     """What the entities graph says of one node (its attributes ``data``); ``documents``: with the
     ``kg:mentionedIn`` link to every document (a store writes those per document)."""

@@ -100,6 +100,7 @@ class BuildResult:
 
     graph: nx.MultiDiGraph
     stats: BuildStats
+    #: Every document of the graph by id (for a store build: the whole store, metadata only, texts empty).
     articles: dict[str, Article] = field(default_factory=dict)
     new_extractions: list[DocumentExtraction] = field(default_factory=list)
     blanked: list[Blank] = field(default_factory=list)
@@ -427,13 +428,13 @@ def _run(
 
         sink.commit()
         graph = sink.graph(model, limit=VIEW_ENTITIES)
-        by_id = {a.id: a for a in sink.articles()}
-        n_relations = sum(len(d["evidence"]) for _s, _o, d in graph.edges(data=True)) + graph.graph["dropped"]
+        by_id = {a.id: a for a in sink.articles()}  # metadata only: the store keeps the texts
+        statements = sum(len(d["evidence"]) for _s, _o, d in graph.edges(data=True))
     else:
         entities, rels = resolver.result()
         by_id = {a.id: seen.get(a.id, a) for a in articles}
         graph = assemble(entities, rels, ontology, by_id, model)
-        n_relations = len(rels)
+        statements = len(rels) - graph.graph["dropped"]
     t_end = time.perf_counter()
     stats = BuildStats(
         documents=len(articles),
@@ -441,7 +442,7 @@ def _run(
         tokens=tokens,
         mentions=mentions,
         entities=graph.number_of_nodes(),
-        relations=n_relations - graph.graph["dropped"],
+        relations=statements,
         edges=graph.number_of_edges(),
         dropped_relations=graph.graph["dropped"],
         seconds=round(t_end - t0, 3),

@@ -294,7 +294,10 @@ class GraphStore:
 
     def count(self) -> int:
         """How many documents the store holds."""
-        return len(self.hashes())
+        if not (self.path / DB).is_file() and (self.path / _LEGACY_EXTRACTIONS).exists():
+            return len(self.hashes())
+        with self._reader() as db:
+            return int(db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]) if _has_tables(db) else 0
 
     def extractions(self) -> Iterator[DocumentExtraction]:
         """Every stored extraction, by document id."""
@@ -308,7 +311,8 @@ class GraphStore:
                 yield extraction_from_json(zlib.decompress(blob).decode("utf-8"))
 
     def articles(self) -> Iterator[Article]:
-        """Every stored document's article (as extraction left it: the cleaner may have found its title)."""
+        """Every stored document's metadata, as an article without its text (the title as extraction left
+        it: the cleaner may have found the headline). The text is in :meth:`extractions`."""
         with self._reader() as db:
             if _has_tables(db):
                 for (text,) in db.execute("SELECT article FROM documents ORDER BY id"):
@@ -416,7 +420,7 @@ class GraphStore:
             blob = zlib.compress(extraction_to_json(ex).encode("utf-8", "surrogatepass"), 6)
             db.execute(
                 "INSERT INTO documents VALUES (?, ?, ?, ?)",
-                (doc, content_hash(ex.article), json.dumps(_fields(ex.article), ensure_ascii=False), blob),
+                (doc, content_hash(ex.article), _metadata_json(ex.article), blob),
             )
             for key, acc in parts.items():
                 part = _part_json(acc.mentions, acc.surfaces, acc.names, acc.votes)
@@ -537,7 +541,7 @@ class GraphStore:
         """Rewrite what the stale marks name, in one Oxigraph transaction; then clear the marks."""
         import pyoxigraph as ox
 
-        from kg.export import ENTITIES_GRAPH, entity_quads, sparql_insert
+        from kg.export import DESCRIPTION, ENTITIES_GRAPH, entity_quads, sparql_insert
         from kg.iri import document_iri, entity_iri
         from kg.ontology import KG
 
@@ -561,7 +565,7 @@ class GraphStore:
             gone.extend(rdf.quads_for_pattern(None, mentioned, ox.NamedNode(document_iri(d)), ents))
         for key in whole:
             gone.extend(rdf.quads_for_pattern(ox.NamedNode(entity_iri(key)), None, None, ents))
-        described = _description_predicates()
+        described = [ox.NamedNode(str(p)) for p in DESCRIPTION]
         for key in props:
             subject = ox.NamedNode(entity_iri(key))
             for p in described:
@@ -657,14 +661,11 @@ def _delete_data(quads: Iterable[Any]) -> str:
     return f"DELETE DATA {{\n{blocks}}}"
 
 
-def _description_predicates() -> tuple[Any, ...]:
-    import pyoxigraph as ox
-    from rdflib import RDF, RDFS
-    from rdflib.namespace import SKOS
-
-    from kg.ontology import KG
-
-    return tuple(ox.NamedNode(str(p)) for p in (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, KG.mentionCount))
+def _metadata_json(a: Article) -> str:
+    """What the named graphs and the views need of an article; its text is kept once, in the extraction."""
+    d = _fields(a)
+    d["text"] = ""
+    return json.dumps(d, ensure_ascii=False)
 
 
 def _has_tables(db: sqlite3.Connection) -> bool:
