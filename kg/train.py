@@ -54,7 +54,9 @@ _CONLL_TYPES = {"Peop": "Person", "Org": "Organization", "Loc": "Country", "Othe
 MIN_FEATURE_COUNT = 2
 C_GRID = (0.3, 1.0, 3.0)
 K_FOLDS = 5
-MIN_PRECISION = 0.8
+#: Precision floor for each relation's threshold on cross-validated pairs. 0.8 was measured to cost a tenth of
+#: recall for two points of precision end to end (Wikinews dev P 0.779 R 0.371 at 0.8, P 0.756 R 0.413 at 0.7).
+MIN_PRECISION = 0.7
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ in ``relations.json`` (a few MB), and are loaded once per process.
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -157,12 +158,13 @@ def pair_features(st: DocState, s: int, o: int, rule_hits: dict[tuple[int, int],
     cs = st.mentions[rs].cls if rs is not None else ms.cls
     co = st.mentions[ro].cls if ro is not None else mo.cls
     hs, ho = st.heads[s], st.heads[o]
+    order = "so" if ms.start < mo.start else "os"
     f = [
         f"cls:{cs}>{co}",
         f"cs:{cs}",
         f"co:{co}",
         f"kind:{ms.kind}>{mo.kind}",
-        f"ord:{'so' if ms.start < mo.start else 'os'}",
+        f"ord:{order}",
         f"dep:{hs.dep_}>{ho.dep_}",
     ]
     head, dep_of = v.head, v.dep
@@ -195,30 +197,41 @@ def pair_features(st: DocState, s: int, o: int, rule_hits: dict[tuple[int, int],
     f.append(f"mb:{_bucket(others)}")
     f.append(f"mbc:{cs}>{co}:{_bucket(others)}")
     words = [lem[i] for i in between]
+    # The pair is ordered (subject, object): the same words between say different things in either order
+    # ("X accused Y" against "Y accused X"), so each word feature is also conjoined with the order.
     if len(words) <= 10:  # in a long stretch the words between say little about these two
-        f.extend(f"bw:{w}" for w in set(words))
+        for w in set(words):
+            f.append(f"bw:{w}")
+            f.append(f"bwo:{order}:{w}")
+        f.extend({f"bb:{order}:{x} {y}" for x, y in itertools.pairwise(words)})
     f.extend({f"bv:{lem[i]}" for i in between if v.pos[i] in ("VERB", "NOUN") and not v.ent[i]})
     if words:
         f.append(f"bf:{words[0]}")
         f.append(f"bl:{words[-1]}")
+        f.append(f"bfo:{order}:{words[0]}")
+        f.append(f"blo:{order}:{words[-1]}")
     if len(words) <= 4:
         f.append(f"bws:{' '.join(words)}")
+        f.append(f"bwso:{order}:{' '.join(words)}")
         f.append(f"bwsc:{cs}>{co}:{' '.join(words)}")
     n_tok = len(lem)
     before = [i for i in range(max(first_i - 3, 0), first_i + 1) if v.end[i] <= left_end and not v.space[i]]
     after = [i for i in range(second_i, min(second_i + 4, n_tok)) if v.idx[i] >= right_start and not v.space[i]]
     if before:
         f.append(f"l1:{lem[before[-1]]}")
+        f.append(f"l1o:{order}:{lem[before[-1]]}")
         if len(before) > 1:
             f.append(f"l2:{lem[before[-2]]} {lem[before[-1]]}")
     if after:
         f.append(f"r1:{lem[after[0]]}")
+        f.append(f"r1o:{order}:{lem[after[0]]}")
         if len(after) > 1:
             f.append(f"r2:{lem[after[0]]} {lem[after[1]]}")
     triggers = _roles(st)
     for i in between:
         for trig in triggers.get(v.lower_lemma[i], ()):
             f.append(f"tb:{trig}")
+            f.append(f"tbo:{order}:{trig}")
     path = index_path(v.head, hs.i, ho.i)
     if path is None:
         f.append("path:none")
