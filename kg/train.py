@@ -193,7 +193,7 @@ def _matrix(rows: Sequence[Example], vocab: dict[str, int]) -> Any:
 
 def _tune(probs: Any, gold: Sequence[str], labels: Sequence[str]) -> dict[str, float]:
     """Per relation, the probability threshold with the best F1 among those whose precision on held-out pairs
-    reaches :data:`MIN_PRECISION` (the most precise one when none does; 0.5 where too few are seen).
+    reaches :data:`MIN_PRECISION` (the best F1 of all when none reaches it; 0.5 where too few are seen).
 
     A wrong edge costs an analyst more than a missed one, so precision comes first."""
     grid = [round(0.2 + 0.05 * i, 2) for i in range(16)]
