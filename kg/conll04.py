@@ -5,12 +5,17 @@ or Live_In (to a place); livesIn -> Live_In; locatedIn -> OrgBased_In (from an o
 Located_In (from a place). The criterion is the standard one: a predicted relation is correct when both
 argument spans match a gold entity's boundaries exactly and the relation type matches. Entities are scored
 separately on boundaries and type (Peop, Org, Loc; kg does not predict Other).
+
+kg writes a person's name without its title and keeps the title beside it; CoNLL04 puts some titles inside
+the person's span ("President Kennedy", "Mrs. Parks") and leaves others out ("Gov. | James Thompson",
+"Judge | Kenneth Starr"). Which titles go inside is read from the gold of the benchmark's train split when it
+lies beside the split scored (:func:`title_convention`), never from the split scored.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Container, Iterable
 from pathlib import Path
 from typing import Any
@@ -94,27 +99,56 @@ def conll_relation(predicate: str, subject_type: str, object_type: str) -> str |
     return None
 
 
-def _span(m: Mention, text: str, titles: Container[str] = ()) -> Span:
+def title_convention(rows: Iterable[dict[str, Any]], titles: Container[str]) -> frozenset[str]:
+    """The titles (lower case) that the gold of ``rows`` puts outside a person's span more often than inside:
+    "gov." for "Gov. | James Thompson" against "Gov. James Thompson"."""
+    inside: Counter[str] = Counter()
+    outside: Counter[str] = Counter()
+    for row in rows:
+        text = row["text"]
+        for e in row["entities"]:
+            if e["type"] != "Peop":
+                continue
+            words = text[e["start"] : e["end"]].split(" ")
+            before = text[: e["start"]].rstrip().split(" ")
+            for n in (2, 1):
+                head, prev = " ".join(words[:n]).lower(), " ".join(before[-n:])
+                if len(words) > n and head in titles:
+                    inside[head] += 1
+                    break
+                if len(before) >= n and prev.lower() in titles and prev[:1].isupper():
+                    outside[prev.lower()] += 1
+                    break
+    return frozenset(t for t in outside if outside[t] > inside[t])
+
+
+def _span(m: Mention, text: str, titles: Container[str] = (), outside: Container[str] = ()) -> Span:
     """The mention's span as CoNLL04 marks it: with its title ("President Lincoln", "Mrs. Higgins"), whether
-    kg stripped it from the name or the recognizer left it out, and with a period written against the last
-    word ("Calif.", "Museum."), which CoNLL04's tokenization keeps in the token."""
+    kg stripped it from the name or the recognizer left it out, unless the title is one CoNLL04 leaves
+    ``outside`` the span; and with a period written against the last word ("Calif.", "Museum."), which
+    CoNLL04's tokenization keeps in the token."""
     start, end = m.start, m.end
     if m.title and text[: m.start].rstrip().endswith(m.title):
-        start = text[: m.start].rstrip().rfind(m.title)
+        if m.title.lower() not in outside:
+            start = text[: m.start].rstrip().rfind(m.title)
     else:
         before = text[: m.start].rstrip().split(" ")
         for n in (2, 1):
             cand = " ".join(before[-n:]) if len(before) >= n else ""
             if cand and cand.lower() in titles and cand[0].isupper():
-                start = m.start - len(text[: m.start]) + len(text[: m.start].rstrip()) - len(cand)
+                if cand.lower() not in outside:
+                    start = m.start - len(text[: m.start]) + len(text[: m.start].rstrip()) - len(cand)
                 break
     if end < len(text) and text[end] == "." and (end + 1 == len(text) or text[end + 1] == " "):
         end += 1
     return start, end
 
 
-def predictions(ex: DocumentExtraction) -> tuple[set[tuple[Span, str]], set[tuple[Span, Span, str]]]:
-    """Predicted (span, type) entities and (head span, tail span, type) relations of one sentence."""
+def predictions(
+    ex: DocumentExtraction, outside: Container[str] = ()
+) -> tuple[set[tuple[Span, str]], set[tuple[Span, Span, str]]]:
+    """Predicted (span, type) entities and (head span, tail span, type) relations of one sentence
+    (``outside``: the titles CoNLL04 leaves out of a person's span, see :func:`title_convention`)."""
     onto = load_ontology()
     text = ex.article.text
     mentions = ex.mentions
@@ -128,7 +162,7 @@ def predictions(ex: DocumentExtraction) -> tuple[set[tuple[Span, str]], set[tupl
         m = named_antecedent(mentions, i)
         return m if m is not None and marked(m) else None
 
-    entities = {(_span(m, text, onto.titles), ENTITY_TYPE.get(m.cls, "Other")) for m in mentions if marked(m)}
+    entities = {(_span(m, text, onto.titles, outside), ENTITY_TYPE.get(m.cls, "Other")) for m in mentions if marked(m)}
     relations = set()
     for r in ex.relations:
         if r.provenance.negated:
@@ -141,7 +175,7 @@ def predictions(ex: DocumentExtraction) -> tuple[set[tuple[Span, str]], set[tupl
             continue
         ctype = conll_relation(r.predicate, ENTITY_TYPE.get(s.cls, "Other"), ENTITY_TYPE.get(o.cls, "Other"))
         if ctype is not None:
-            relations.add((_span(s, text, onto.titles), _span(o, text, onto.titles), ctype))
+            relations.add((_span(s, text, onto.titles, outside), _span(o, text, onto.titles, outside), ctype))
     return entities, relations
 
 
@@ -160,14 +194,16 @@ def gold(row: dict[str, Any]) -> tuple[set[tuple[Span, str]], set[tuple[Span, Sp
     return entities, relations
 
 
-def score(rows: list[dict[str, Any]], extractions: Iterable[DocumentExtraction]) -> dict[str, Any]:
-    """Micro and per-type P/R/F1 for relations and entities."""
+def score(
+    rows: list[dict[str, Any]], extractions: Iterable[DocumentExtraction], outside: Container[str] = ()
+) -> dict[str, Any]:
+    """Micro and per-type P/R/F1 for relations and entities (``outside``: as for :func:`predictions`)."""
     rel_by_type: dict[str, PRF] = defaultdict(PRF)
     ent_by_type: dict[str, PRF] = defaultdict(PRF)
     by_id = {ex.article.id: ex for ex in extractions}
     for row in rows:
         g_ents, g_rels = gold(row)
-        p_ents, p_rels = predictions(by_id[row["id"]])
+        p_ents, p_rels = predictions(by_id[row["id"]], outside)
         pairs: tuple[tuple[set[Any], set[Any], dict[str, PRF]], ...] = (
             (p_rels, g_rels, rel_by_type),
             (p_ents, g_ents, ent_by_type),
@@ -204,6 +240,10 @@ def evaluate(path: str | Path, limit: int | None = None, model: str | None = Non
     from kg.pipeline import Settings, extractions
 
     rows = read(path, limit)
+    train = Path(path).with_name("train.jsonl")
+    outside = title_convention(read(train), load_ontology().titles) if train.is_file() else frozenset()
     articles = [Article(id=r["id"], text=r["text"]) for r in rows]
     # Sentences of a benchmark are not web pages: there is no furniture to clean.
-    return score(rows, extractions(articles, Settings(model=model, batch_size=64, clean=False)))
+    result = score(rows, extractions(articles, Settings(model=model, batch_size=64, clean=False)), outside)
+    result["titles_outside_spans"] = sorted(outside)
+    return result
