@@ -29,7 +29,7 @@ import hashlib
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -80,8 +80,9 @@ class Furniture:
     credits: tuple[re.Pattern[str], ...]
     function_words: frozenset[str]
     #: Furniture that text which lost its line breaks glues between story sentences ("[MUSIC]", a speaker's
-    #: time code, "ADVERTISEMENT"): cut out as a segment of its own so that neither neighbour is lost with it.
-    inline: tuple[re.Pattern[str], ...] = ()
+    #: time code, "ADVERTISEMENT"): cut out as a segment of its own so that neither neighbour is lost with it,
+    #: and a segment that is nothing else is furniture. (label, pattern) pairs.
+    inline: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
 
 @lru_cache(maxsize=4)
@@ -101,7 +102,7 @@ def load_furniture(ontology_dir: Path | None = None) -> Furniture:
     lines: list[tuple[str, re.Pattern[str]]] = []
     ends: list[tuple[str, re.Pattern[str]]] = []
     credits: list[re.Pattern[str]] = []
-    inline: list[re.Pattern[str]] = []
+    inline: list[tuple[str, re.Pattern[str]]] = []
     words: set[str] = set()
     for n, row in enumerate(rows, 1):
         if not row.strip() or row.startswith("#"):
@@ -117,7 +118,7 @@ def load_furniture(ontology_dir: Path | None = None) -> Furniture:
             elif kind == "credit":
                 credits.append(re.compile(value))
             elif kind == "inline":
-                inline.append(re.compile(value))
+                inline.append((label, re.compile(value)))
             elif kind == "function":
                 words.update(value.split())
             else:
@@ -151,7 +152,9 @@ def _line_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def segments(text: str, credits: Sequence[re.Pattern[str]] = ()) -> list[tuple[int, int]]:
+def segments(
+    text: str, credits: Sequence[re.Pattern[str]] = (), inline: Sequence[re.Pattern[str]] = ()
+) -> list[tuple[int, int]]:
     """Cut a document into segments: lines, then runs between wide gaps, then sentences of long runs.
 
     A line of prose keeps its sentences together (judged as one paragraph); a run that lost its line
@@ -182,17 +185,25 @@ def segments(text: str, credits: Sequence[re.Pattern[str]] = ()) -> list[tuple[i
                     cuts.append(m.end())
             for m in _GLUE.finditer(text, ps, pe):
                 cuts.append(m.start())
-            for credit in credits:  # a caption's credit glued to the next story sentence
-                for m in credit.finditer(text, ps, pe):
-                    cuts += [m.start(), m.end()]
-            cuts = [*sorted(set(cuts)), pe]
-            for a, b in itertools.pairwise(cuts):
-                seg = text[a:b]
-                lead = len(seg) - len(seg.lstrip())
-                trail = len(seg) - len(seg.rstrip())
-                if b - trail > a + lead:
-                    out.append((a + lead, b - trail))
+            for m in _matches((*credits, *inline), text, ps, pe):  # a credit glued to the next sentence ...
+                cuts += [m.start(), m.end()]
+            out.extend(_trimmed(text, [*sorted(set(cuts)), pe]))
     return out
+
+
+def _matches(patterns: Sequence[re.Pattern[str]], text: str, start: int, end: int) -> Iterator[re.Match[str]]:
+    for pat in patterns:
+        yield from pat.finditer(text, start, end)
+
+
+def _trimmed(text: str, cuts: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """The pieces between consecutive cuts, trimmed of white space (empty ones left out)."""
+    for a, b in itertools.pairwise(cuts):
+        seg = text[a:b]
+        lead = len(seg) - len(seg.lstrip())
+        trail = len(seg) - len(seg.rstrip())
+        if b - trail > a + lead:
+            yield a + lead, b - trail
 
 
 def _norm(text: str) -> str:
@@ -248,6 +259,12 @@ def _judge(seg: _Segment, fur: Furniture, repeated: frozenset[str]) -> None:
     if _DATELINE.match(text):
         seg.label, seg.reason = "story", "dateline"
         return
+    for label, pat in fur.inline:
+        # Glued furniture that the cut left on its own ("Published March 19, 2024 at 6:04 a.m."), bar the
+        # separators around it.
+        if pat.fullmatch(text.strip(" |\u00b7,;")):
+            seg.label, seg.reason = "furniture", f"pattern:{label}"
+            return
     letters = [c for c in text if c.isalpha()]
     if letters and sum(1 for c in letters if c.isascii()) < len(letters) / 2:
         seg.label = "story"  # another script: the English signals below cannot judge it, so keep it
@@ -545,7 +562,7 @@ def clean_text(
 ) -> list[Blank]:
     """The furniture spans of one document, in order (nothing is changed)."""
     fur = furniture or load_furniture()
-    segs = [_Segment(s, e, text[s:e]) for s, e in segments(text, (*fur.credits, *fur.inline))]
+    segs = [_Segment(s, e, text[s:e]) for s, e in segments(text, fur.credits, [p for _, p in fur.inline])]
     for seg in segs:
         _judge(seg, fur, repeated)
     _comment_sections(segs, fur)

@@ -136,11 +136,30 @@ def test_flat_text_with_glued_furniture() -> None:
         assert sentence in kept
 
 
+def test_flat_text_with_glued_bylines_stamps_and_tickers() -> None:
+    # Inline furniture that has a shape of its own: an all-capitals byline, a publication stamp, index quotes
+    # and a comment counter, glued to the headline and the story.
+    text = (
+        "S&P 500 4,314.60 -58.60 (-1.34%) Dow 30 33,665.08 -332.57 (-0.98%)Drones hit apartment building in the "
+        "capital, killing 11 By OLENA MARCHUK and PIOTR ZALEWSKI Updated 9:40 AM GMT, March 2, 2024   "
+        + " ".join(BODY)
+        + "  Comments (187)Sign in or create your account to join the discussion."
+    )
+    kept = _kept(text)
+    assert "Drones hit apartment building in the capital, killing 11" in kept
+    for furniture in ("OLENA MARCHUK", "9:40 AM GMT", "4,314.60", "-0.98%", "Comments (187)"):
+        assert furniture not in kept, furniture
+    for sentence in BODY:
+        assert sentence in kept
+    # A segment that is nothing but such a stamp is furniture wherever it stands.
+    assert "March 19" not in _kept("Published March 19, 2024 at 6:04 a.m.\n" + "\n".join(BODY) + "\n")
+
+
 def test_fixture_recall_floors() -> None:
     """Story and furniture recall on the rendered fixtures (tests/data/clean/README.md); floors sit just under
     the measured figures, so a change that loses story or lets furniture back in fails here."""
     overall = score_cleaning(FIXTURES)["overall"]
-    floors = {"txt": (0.995, 0.935), "flat": (0.99, 0.79), "html": (0.995, 0.99)}
+    floors = {"txt": (0.995, 0.935), "flat": (0.99, 0.835), "html": (0.995, 0.99)}
     for variant, (story, furniture) in floors.items():
         assert overall[variant]["story_recall"] >= story, variant
         assert overall[variant]["furniture_recall"] >= furniture, variant
@@ -151,10 +170,10 @@ def test_fixture_recall_floors() -> None:
 PER_KIND = {
     "aggregator": {"txt": (1.0, 0.947), "flat": (1.0, 0.905), "html": (0.996, 1.0)},
     "broadcaster": {"txt": (1.0, 0.916), "flat": (0.988, 0.715), "html": (0.998, 1.0)},
-    "business": {"txt": (1.0, 0.935), "flat": (1.0, 0.836), "html": (1.0, 1.0)},
-    "newspaper": {"txt": (1.0, 0.941), "flat": (1.0, 0.730), "html": (0.998, 1.0)},
+    "business": {"txt": (1.0, 0.935), "flat": (1.0, 0.865), "html": (1.0, 1.0)},
+    "newspaper": {"txt": (1.0, 0.941), "flat": (1.0, 0.817), "html": (0.998, 1.0)},
     "transcript": {"txt": (1.0, 0.987), "flat": (0.992, 0.866), "html": (0.998, 1.0)},
-    "wire": {"txt": (1.0, 0.976), "flat": (1.0, 0.898), "html": (1.0, 1.0)},
+    "wire": {"txt": (1.0, 0.976), "flat": (1.0, 0.925), "html": (1.0, 1.0)},
 }
 
 
