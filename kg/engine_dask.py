@@ -1,5 +1,12 @@
 """The Dask engine (``kg build --engine dask``): workers of a Dask cluster clean, parse and extract partitions
-of the corpus; the driver resolves the extractions, builds the graph and writes every output.
+of the corpus, and resolve them as a group-by on entity keys; the driver runs the corpus-level merges, builds
+the graph and writes every output.
+
+Resolution is a group-by: each partition's worker sums what its documents say of each entity key
+(:class:`kg.resolve.Grouped`) right after extracting them, and those sums are reduced pairwise on the cluster,
+in a tree, into one per key; the driver receives that total (one record per entity key and the relations
+between keys) and runs only the merges that need the whole corpus (a surname joining a full name). A build
+into a store leaves resolution to the store, which keeps the sums per key itself.
 
 Only small records cross the network: a partition's articles go out, its ``Extracted`` tuples come back. The
 spaCy pipeline is loaded once per worker process (a module-level cache filled by the first partition a worker
@@ -15,6 +22,7 @@ workers import it to run :func:`_extract_partition`. See docs/CLUSTER.md.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import uuid
@@ -31,6 +39,7 @@ if TYPE_CHECKING:
 
     from kg.pipeline import Cleaning, Extracted, Settings
     from kg.records import Article
+    from kg.resolve import Grouped
 
 #: Seconds to wait for a ``--scheduler`` to answer before giving up.
 CONNECT_TIMEOUT = 5.0
@@ -74,8 +83,16 @@ def check_settings(settings: Settings) -> None:
         raise SettingsError(f"the dask engine needs Dask, which is not installed: {INSTALL_HINT}")
 
 
-def extraction_stream(articles: list[Article], settings: Settings, cleaning: Cleaning | None) -> Iterator[Extracted]:
+def extraction_stream(
+    articles: list[Article],
+    settings: Settings,
+    cleaning: Cleaning | None,
+    grouped: list[Grouped] | None = None,
+) -> Iterator[Extracted]:
     """Extractions of ``articles`` in input order, made on the workers of a Dask cluster.
+
+    ``grouped``: a list that receives, once every extraction was yielded, the whole corpus grouped by entity
+    key on the workers (relations under ``settings.min_confidence`` left out, as the driver leaves them out).
 
     The cluster (a ``LocalCluster`` for ``settings.workers``, else the one at ``settings.scheduler``) lives as
     long as the iteration: it is closed when the iterator is exhausted, closed, or dropped, also on an error
@@ -89,7 +106,7 @@ def extraction_stream(articles: list[Article], settings: Settings, cleaning: Cle
     if not articles:
         return
     with _client(settings) as client:
-        yield from _ordered(client, articles, settings, cleaning)
+        yield from _ordered(client, articles, settings, cleaning, grouped)
 
 
 @contextmanager
@@ -177,40 +194,77 @@ def partitions(articles: list[Article], slots: int, batch_size: int) -> list[lis
 
 
 def _ordered(
-    client: Client, articles: list[Article], settings: Settings, cleaning: Cleaning | None
+    client: Client,
+    articles: list[Article],
+    settings: Settings,
+    cleaning: Cleaning | None,
+    grouped: list[Grouped] | None = None,
 ) -> Iterator[Extracted]:
     slots = max(1, sum(client.nthreads().values()))
     parts = partitions(articles, slots, settings.batch_size)
     build = uuid.uuid4().hex[:12]
     ontology_dir = None if settings.ontology_dir is None else str(settings.ontology_dir)
+    group = None if grouped is None else settings.min_confidence
     # The corpus-wide cleaning record goes to the cluster once, as a task (not scattered data): a worker that
     # dies with it loses nothing the scheduler cannot compute again. Each worker fetches it once.
     context = client.submit(
-        _context, (settings.model, ontology_dir, settings.batch_size, cleaning), key=f"kg-context-{build}"
+        _context, (settings.model, ontology_dir, settings.batch_size, cleaning, group), key=f"kg-context-{build}"
     )
     pending: deque[Future[Any]] = deque()
+    groups: list[Future[Any]] = []
     submitted = 0
     try:
         for index in range(len(parts)):
             while submitted < len(parts) and len(pending) < IN_FLIGHT_PER_SLOT * slots + 1:
-                pending.append(
-                    client.submit(
-                        _extract_partition,
-                        submitted,
-                        parts[submitted],
-                        context,
-                        key=f"kg-extract-{build}-{submitted}",
-                        retries=RETRIES,
-                    )
+                task = client.submit(
+                    _extract_partition,
+                    submitted,
+                    parts[submitted],
+                    context,
+                    key=f"kg-extract-{build}-{submitted}",
+                    retries=RETRIES,
                 )
+                if group is not None:
+                    # The extractions come to the driver; the partition's sums by key stay on the worker that
+                    # made them until the reduction (the task's result itself is let go once both are taken).
+                    groups.append(client.submit(_item, task, 1, key=f"kg-group-{build}-{submitted}"))
+                    task = client.submit(_item, task, 0, key=f"kg-docs-{build}-{submitted}")
+                pending.append(task)
                 submitted += 1
             done = _result(pending.popleft(), index, parts[index])
             yield from done
+        if grouped is not None and groups:
+            grouped.append(_reduce(client, groups, build))
     finally:
         # Partitions still pending here mean an error or Ctrl-C: nothing more is wanted from the cluster.
-        for future in pending:
+        for future in [*pending, *groups]:
             future.cancel()
         context.cancel()
+
+
+def _reduce(client: Client, groups: list[Future[Any]], build: str) -> Grouped:
+    """The partitions' sums by key reduced pairwise on the cluster, in order, into one."""
+    from distributed import CancelledError, KilledWorker
+
+    from kg.resolve import merge
+
+    level = 0
+    while len(groups) > 1:
+        paired = [
+            client.submit(merge, groups[i], groups[i + 1], key=f"kg-merge-{build}-{level}-{i}", retries=RETRIES)
+            for i in range(0, len(groups) - 1, 2)
+        ]
+        groups = paired + groups[len(paired) * 2 :]
+        level += 1
+    try:
+        out: Grouped = groups[0].result()
+    except KilledWorker:
+        raise ClusterError(
+            "the Dask worker reducing the entity keys died each time it was tried; look in the workers' logs"
+        ) from None
+    except (CancelledError, OSError) as exc:
+        raise ClusterError(f"the Dask cluster went away while reducing the entity keys: {exc}") from None
+    return out
 
 
 def _result(future: Future[Any], index: int, part: list[Article]) -> list[Extracted]:
@@ -246,6 +300,13 @@ def _context(value: Any) -> Any:
     return value
 
 
+def _item(result: Any, n: int) -> Any:
+    """One half of a partition's (extractions, sums by key); an error returned in its place stays the error."""
+    if isinstance(result, KGError):
+        return result if n == 0 else None
+    return result[n]
+
+
 def _pipeline(model: str | None, ontology_dir: str | None) -> tuple[Any, str, Any]:
     global LOADS
     key = (model, ontology_dir)
@@ -261,16 +322,17 @@ def _pipeline(model: str | None, ontology_dir: str | None) -> tuple[Any, str, An
 
 
 def _extract_partition(
-    index: int, articles: list[Article], context: tuple[str | None, str | None, int, Cleaning | None]
-) -> list[Extracted] | KGError:
-    """Clean, parse and extract one partition on a worker.
+    index: int, articles: list[Article], context: tuple[str | None, str | None, int, Cleaning | None, float | None]
+) -> list[Extracted] | tuple[list[Extracted], Grouped] | KGError:
+    """Clean, parse and extract one partition on a worker; with a confidence floor in the context (``group``),
+    also group its documents by entity key: (extractions, sums by key).
 
     A :class:`KGError` (a model missing on this worker ...) is returned, not raised: running it again cannot
     help, and the driver raises it.
     """
     from kg.pipeline import _extract_each
 
-    model, ontology_dir, batch_size, cleaning = context
+    model, ontology_dir, batch_size, cleaning, group = context
     try:
         with _LOCK:
             nlp, name, ontology = _pipeline(model, ontology_dir)
@@ -278,7 +340,16 @@ def _extract_partition(
     except KGError as exc:
         return exc
     _die_if_asked(index)
-    return out
+    if group is None:
+        return out
+    from kg.resolve import Grouped
+
+    sums = Grouped()
+    for ex, *_ in out:
+        if group > 0:  # the driver filters the same way (kg.pipeline._run)
+            ex = dataclasses.replace(ex, relations=tuple(r for r in ex.relations if r.provenance.confidence >= group))
+        sums.add(ex)
+    return out, sums
 
 
 def _die_if_asked(index: int) -> None:

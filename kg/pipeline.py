@@ -27,7 +27,7 @@ from kg.errors import InputError, KGError, KGWarning, OutputError, SettingsError
 from kg.ingest import article_from_text, load_articles
 from kg.ontology import load_ontology
 from kg.records import MANIFEST, Article, Blank, BuildStats, DocumentExtraction
-from kg.resolve import Resolver
+from kg.resolve import Grouped, Resolver
 
 #: Called after each document with (documents done, documents in all).
 Progress = Callable[[int, int], None]
@@ -310,14 +310,19 @@ def _cleaning(articles: list[Article], settings: Settings) -> Cleaning | None:
 
 
 def _extraction_stream(
-    articles: list[Article], settings: Settings, ontology: Any, cleaning: Cleaning | None
+    articles: list[Article],
+    settings: Settings,
+    ontology: Any,
+    cleaning: Cleaning | None,
+    grouped: list[Grouped] | None = None,
 ) -> tuple[Iterator[Extracted], str | None]:
-    """Extractions of ``articles`` in input order, in this process, in ``n_process`` workers or on a Dask cluster."""
+    """Extractions of ``articles`` in input order, in this process, in ``n_process`` workers or on a Dask cluster
+    (``grouped``: see :func:`kg.engine_dask.extraction_stream`; only that engine fills it)."""
     if settings.engine == "dask":
         from kg import engine_dask
 
         # The workers name the model in each extraction; this process never loads it.
-        return engine_dask.extraction_stream(articles, settings, cleaning), None
+        return engine_dask.extraction_stream(articles, settings, cleaning, grouped), None
     from kg.nlp import load_pipeline, model_name
 
     if settings.n_process > 1 and len(articles) > settings.batch_size:
@@ -396,7 +401,10 @@ def _run(
     t_repeat = time.perf_counter()
     cleaning = _cleaning(articles, settings)
     repeat_seconds = time.perf_counter() - t_repeat
-    stream, model = _extraction_stream(articles, settings, ontology, cleaning)
+    # On a Dask cluster the workers also resolve, as a group-by on entity keys; the driver takes the total.
+    on_workers = sink is None and settings.engine == "dask"
+    grouped: list[Grouped] = []
+    stream, model = _extraction_stream(articles, settings, ontology, cleaning, grouped if on_workers else None)
     t_model = time.perf_counter()
     clean_total = 0.0
     # Closed at once on any error in this loop (a progress callback's too), so worker processes stop with it.
@@ -409,7 +417,8 @@ def _run(
             if sink is not None:
                 sink.add(ex)
             else:
-                resolver.add(ex)
+                if not on_workers:
+                    resolver.add(ex)
                 seen[ex.article.id] = ex.article  # cleaning may have found the real headline of a text file
             if settings.keep_extractions:
                 keep.append(ex)
@@ -422,6 +431,8 @@ def _run(
             relations += len(ex.relations)
             if progress is not None:
                 progress(done, len(articles))
+    for group in grouped:
+        resolver.absorb(group)
     t_parse = time.perf_counter()
     if sink is not None:
         from kg.store import VIEW_ENTITIES

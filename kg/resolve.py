@@ -36,6 +36,41 @@ class _Acc:
 
 
 @dataclass
+class Grouped:
+    """What a run of documents says of each entity key, summed by key, and their relations between keys in
+    input order: the map side of resolution as a group-by on entity keys. Two of them merge by summing per
+    key (:func:`merge`), so a cluster can group each partition where it was extracted and reduce the
+    partitions in a tree; the corpus-level merges (:meth:`Resolver.result`) run once on the total."""
+
+    parts: dict[str, _Acc] = field(default_factory=dict)
+    relations: list[Relation] = field(default_factory=list)
+
+    def add(self, ex: DocumentExtraction) -> None:
+        """Group one more document's contributions in."""
+        parts, relations = contributions(ex)
+        for key, part in parts.items():
+            self.parts.setdefault(key, _Acc()).add(part)
+        self.relations.extend(relations)
+
+
+def grouped(extractions: Iterable[DocumentExtraction]) -> Grouped:
+    """The contributions of ``extractions`` grouped by entity key."""
+    out = Grouped()
+    for ex in extractions:
+        out.add(ex)
+    return out
+
+
+def merge(first: Grouped, then: Grouped) -> Grouped:
+    """Two groupings as one, ``then`` after ``first`` (the relations keep their input order)."""
+    out = Grouped({k: _Acc() for k in first.parts.keys() | then.parts.keys()}, [*first.relations, *then.relations])
+    for g in (first, then):
+        for key, part in g.parts.items():
+            out.parts[key].add(part)
+    return out
+
+
+@dataclass
 class Resolver:
     """Accumulates document extractions one at a time, then yields entities and relations.
 
@@ -54,6 +89,12 @@ class Resolver:
             acc = self._acc.setdefault(key, _Acc())
             acc.add(part)
         self._relations.extend(relations)
+
+    def absorb(self, group: Grouped) -> None:
+        """Take in documents already grouped by key (elsewhere: on the workers of a cluster)."""
+        for key, part in group.parts.items():
+            self._acc.setdefault(key, _Acc()).add(part)
+        self._relations.extend(group.relations)
 
     def result(self) -> tuple[list[Entity], list[Relation]]:
         """The entities (sorted by key) and relations (in input order), after corpus-level merges."""

@@ -197,8 +197,15 @@ def assert_same_build(got: BuildResult, want: BuildResult, tmp_path: Path) -> No
 @pytest.mark.model
 @pytest.mark.slow
 def test_two_workers_give_the_single_process_graph(
-    dask_ok: None, corpus: Path, single: BuildResult, tmp_path: Path
+    dask_ok: None, corpus: Path, single: BuildResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from kg.resolve import Resolver
+
+    def on_the_driver(self: Resolver, ex: Any) -> None:
+        raise AssertionError(f"the driver resolved document {ex.article.id!r}; the workers group by key")
+
+    # Resolution is a group-by on the workers: the driver only takes the reduced total (Resolver.absorb).
+    monkeypatch.setattr(Resolver, "add", on_the_driver)
     got = build_graph([corpus], Settings(engine="dask", workers=2, keep_extractions=True))
     assert single.stats.documents == 24 and single.graph.number_of_edges() > 20
     assert_same_build(got, single, tmp_path)

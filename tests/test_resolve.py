@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kg.records import Article, DocumentExtraction, Mention, Provenance, RelationMention
-from kg.resolve import resolve
+from kg.resolve import Resolver, grouped, merge, resolve
 
 
 def mention(doc: str, i: int, name: str, cls: str = "Person", start: int | None = None, **kw: Any) -> Mention:
@@ -104,3 +104,26 @@ def test_named_antecedent_follows_chains_and_stops_at_gaps() -> None:
     lost = Mention("a", 3, 50, 52, "it", "", "Actor", "pronoun", 2)
     ms = (name, he, desc, lost)
     assert [getattr(named_antecedent(ms, i), "index", None) for i in range(4)] == [0, 0, 0, None]
+
+
+def test_grouping_by_key_in_parts_then_merging_resolves_as_the_whole(ontology: Any) -> None:
+    # A cluster groups each partition by entity key and reduces the partitions pairwise: any cut of the corpus
+    # gives the entities and relations that resolving it whole gives, surnames merged across partitions too.
+    pv = Provenance("b", "s", 0, 10, 0, 10, "verb-active", 0.9)
+    docs = [
+        doc("a", mention("a", 0, "Dana Stroul"), mention("a", 1, "Iran", "Country", key="country/IRN")),
+        doc(
+            "b",
+            mention("b", 0, "Stroul"),
+            mention("b", 1, "Iraq", "Country"),
+            relations=(RelationMention(0, "opposes", 1, pv),),
+        ),
+        doc("c", mention("c", 0, "Iran", "Country", key="country/IRN"), mention("c", 1, "Dana Stroul")),
+        doc("d", mention("d", 0, "ICG", "Organization")),
+    ]
+    whole = resolve(docs, ontology)
+    for cut in range(len(docs) + 1):
+        resolver = Resolver(ontology)
+        resolver.absorb(merge(grouped(docs[:cut]), grouped(docs[cut:])))
+        assert resolver.result() == whole, cut
+    assert whole[1][0].subject == "name/dana stroul"  # "Stroul" in b joined the full name of a and c
