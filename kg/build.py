@@ -50,33 +50,9 @@ def build_graph(
             mentions=e.mentions,
             documents=list(e.documents),
         )
-    dropped = 0
-    grouped: dict[tuple[str, str, str, bool], list[Provenance]] = {}
-    for r in relations:
-        rel = ontology.relations.get(r.predicate)
-        s_cls, o_cls = types.get(r.subject), types.get(r.object)
-        if rel is None or s_cls is None or o_cls is None:
-            dropped += 1
-            continue
-        s, o = r.subject, r.object
-        if not (ontology.fits(s_cls, rel.domain) and ontology.fits(o_cls, rel.range)):
-            if rel.symmetric and ontology.fits(o_cls, rel.domain) and ontology.fits(s_cls, rel.range):
-                s, o = o, s
-            else:
-                dropped += 1
-                continue
-        if rel.symmetric and o < s:
-            s, o = o, s  # one edge per pair, whichever way the text put it
-        grouped.setdefault((s, r.predicate, o, r.provenance.negated), []).append(r.provenance)
+    grouped, dropped = statement_groups(relations, types, ontology)
     for (s, p, o, negated), found in sorted(grouped.items()):
-        # One statement per place and rule: two mentions of one actor in a sentence ("Trump ... Donald
-        # Trump") can state the same edge twice; the surer reading stands for both.
-        best: dict[tuple[str, int, int, str], Provenance] = {}
-        for pv in found:
-            k = (pv.doc_id, pv.start, pv.end, pv.rule)
-            if k not in best or pv.confidence > best[k].confidence:
-                best[k] = pv
-        evidence = sorted(best.values(), key=lambda pv: (pv.doc_id, pv.start, pv.end, pv.rule))
+        evidence = best_evidence(found)
         miss = 1.0
         for pv in evidence:
             miss *= 1.0 - pv.confidence
@@ -92,13 +68,56 @@ def build_graph(
             evidence=evidence,
             documents=sorted({pv.doc_id for pv in evidence}),
         )
-    g.graph["documents"] = {
-        a.id: {"title": a.title, "date": a.date, "url": a.url, "source": a.source, "author": a.author, "site": a.site}
-        for a in (articles or {}).values()
-    }
+    g.graph["documents"] = {a.id: document_meta(a) for a in (articles or {}).values()}
     g.graph["dropped"] = dropped
     g.graph["model"] = model
     return g
+
+
+def document_meta(a: Article) -> dict[str, str | None]:
+    """What the graph keeps of a document besides its statements (``graph.graph["documents"]``)."""
+    return {"title": a.title, "date": a.date, "url": a.url, "source": a.source, "author": a.author, "site": a.site}
+
+
+Statement = tuple[str, str, str, bool]
+
+
+def statement_groups(
+    relations: Iterable[Relation], types: Mapping[str, str], ontology: Ontology
+) -> tuple[dict[Statement, list[Provenance]], int]:
+    """The relations by edge, (subject, predicate, object, negated), and how many were dropped: those naming an
+    entity not in ``types`` (key -> class) or whose classes break the property's domain or range. A
+    symmetric relation gets one edge per pair, whichever way the text put it."""
+    dropped = 0
+    grouped: dict[Statement, list[Provenance]] = {}
+    for r in relations:
+        rel = ontology.relations.get(r.predicate)
+        s_cls, o_cls = types.get(r.subject), types.get(r.object)
+        if rel is None or s_cls is None or o_cls is None:
+            dropped += 1
+            continue
+        s, o = r.subject, r.object
+        if not (ontology.fits(s_cls, rel.domain) and ontology.fits(o_cls, rel.range)):
+            if rel.symmetric and ontology.fits(o_cls, rel.domain) and ontology.fits(s_cls, rel.range):
+                s, o = o, s
+            else:
+                dropped += 1
+                continue
+        if rel.symmetric and o < s:
+            s, o = o, s
+        grouped.setdefault((s, r.predicate, o, r.provenance.negated), []).append(r.provenance)
+    return grouped, dropped
+
+
+def best_evidence(found: Iterable[Provenance]) -> list[Provenance]:
+    """One statement per place and rule, in a stable order: two mentions of one actor in a sentence ("Trump
+    ... Donald Trump") can state the same edge twice; the surer reading stands for both."""
+    best: dict[tuple[str, int, int, str], Provenance] = {}
+    for pv in found:
+        k = (pv.doc_id, pv.start, pv.end, pv.rule)
+        if k not in best or pv.confidence > best[k].confidence:
+            best[k] = pv
+    return sorted(best.values(), key=lambda pv: (pv.doc_id, pv.start, pv.end, pv.rule))
 
 
 def node_record(g: nx.MultiDiGraph, key: str) -> dict[str, Any]:

@@ -5,8 +5,11 @@ the graph and writes every output.
 Resolution is a group-by: each partition's worker sums what its documents say of each entity key
 (:class:`kg.resolve.Grouped`) right after extracting them, and those sums are reduced pairwise on the cluster,
 in a tree, into one per key; the driver receives that total (one record per entity key and the relations
-between keys) and runs only the merges that need the whole corpus (a surname joining a full name). A build
-into a store leaves resolution to the store, which keeps the sums per key itself.
+between keys) and runs only the merges that need the whole corpus (a surname joining a full name). The RDF
+is written in shards: the worker that holds a partition's sums writes the N-Quads of its documents' graphs
+(:func:`kg.export.shard_nquads`, with the final keys and classes the driver sends), and the driver merges
+the shards, in input order, with the entities graph into every RDF output. A build into a store leaves
+resolution and RDF to the store, which keeps the sums per key itself.
 
 Only small records cross the network: a partition's articles go out, its ``Extracted`` tuples come back. The
 spaCy pipeline is loaded once per worker process (a module-level cache filled by the first partition a worker
@@ -27,18 +30,20 @@ import os
 import threading
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kg.build import document_meta
 from kg.errors import ClusterError, KGError, SettingsError
+from kg.records import Article, Entity, Relation
 
 if TYPE_CHECKING:
     from distributed import Client, Future
 
     from kg.pipeline import Cleaning, Extracted, Settings
-    from kg.records import Article
     from kg.resolve import Grouped
 
 #: Seconds to wait for a ``--scheduler`` to answer before giving up.
@@ -83,16 +88,28 @@ def check_settings(settings: Settings) -> None:
         raise SettingsError(f"the dask engine needs Dask, which is not installed: {INSTALL_HINT}")
 
 
+@dataclass
+class Resolved:
+    """What the cluster resolved, filled in once every extraction was yielded (see :func:`extraction_stream`)."""
+
+    entities: list[Entity] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    #: The N-Quads of the documents' graphs, one shard per partition, in input order.
+    shards: list[str] = field(default_factory=list)
+    done: bool = False
+
+
 def extraction_stream(
     articles: list[Article],
     settings: Settings,
     cleaning: Cleaning | None,
-    grouped: list[Grouped] | None = None,
+    resolved: Resolved | None = None,
 ) -> Iterator[Extracted]:
     """Extractions of ``articles`` in input order, made on the workers of a Dask cluster.
 
-    ``grouped``: a list that receives, once every extraction was yielded, the whole corpus grouped by entity
-    key on the workers (relations under ``settings.min_confidence`` left out, as the driver leaves them out).
+    ``resolved``: also resolve on the cluster (a group-by on entity keys; relations under
+    ``settings.min_confidence`` left out, as the driver leaves them out) and write the documents' RDF in
+    shards; filled in once every extraction was yielded, before the cluster closes.
 
     The cluster (a ``LocalCluster`` for ``settings.workers``, else the one at ``settings.scheduler``) lives as
     long as the iteration: it is closed when the iterator is exhausted, closed, or dropped, also on an error
@@ -106,7 +123,7 @@ def extraction_stream(
     if not articles:
         return
     with _client(settings) as client:
-        yield from _ordered(client, articles, settings, cleaning, grouped)
+        yield from _ordered(client, articles, settings, cleaning, resolved)
 
 
 @contextmanager
@@ -198,13 +215,14 @@ def _ordered(
     articles: list[Article],
     settings: Settings,
     cleaning: Cleaning | None,
-    grouped: list[Grouped] | None = None,
+    resolved: Resolved | None = None,
 ) -> Iterator[Extracted]:
     slots = max(1, sum(client.nthreads().values()))
     parts = partitions(articles, slots, settings.batch_size)
     build = uuid.uuid4().hex[:12]
     ontology_dir = None if settings.ontology_dir is None else str(settings.ontology_dir)
-    group = None if grouped is None else settings.min_confidence
+    group = None if resolved is None else settings.min_confidence
+    documents: list[dict[str, dict[str, str | None]]] = []  # each partition's documents as the graph keeps them
     # The corpus-wide cleaning record goes to the cluster once, as a task (not scattered data): a worker that
     # dies with it loses nothing the scheduler cannot compute again. Each worker fetches it once.
     context = client.submit(
@@ -232,9 +250,11 @@ def _ordered(
                 pending.append(task)
                 submitted += 1
             done = _result(pending.popleft(), index, parts[index])
+            if resolved is not None:
+                documents.append({ex.article.id: document_meta(ex.article) for ex, *_ in done})
             yield from done
-        if grouped is not None and groups:
-            grouped.append(_reduce(client, groups, build))
+        if resolved is not None and groups:
+            _resolve(client, groups, documents, resolved, settings, build)
     finally:
         # Partitions still pending here mean an error or Ctrl-C: nothing more is wanted from the cluster.
         for future in [*pending, *groups]:
@@ -242,10 +262,53 @@ def _ordered(
         context.cancel()
 
 
-def _reduce(client: Client, groups: list[Future[Any]], build: str) -> Grouped:
-    """The partitions' sums by key reduced pairwise on the cluster, in order, into one."""
+def _resolve(
+    client: Client,
+    groups: list[Future[Any]],
+    documents: list[dict[str, dict[str, str | None]]],
+    resolved: Resolved,
+    settings: Settings,
+    build: str,
+) -> None:
+    """Reduce the partitions' sums by key, run the corpus-level merges here, and have the worker that holds
+    each partition's sums write its documents' N-Quads with the final keys and classes."""
+    from kg.ontology import load_ontology
+    from kg.resolve import Resolver
+
+    ontology = load_ontology(settings.ontology_dir)
+    resolver = Resolver(ontology)
+    resolver.absorb(_reduce(client, groups, build))
+    redirect = resolver.surname_redirects()
+    resolved.entities, resolved.relations = resolver.result()
+    # Sent once to each worker that writes a shard, not once per task.
+    (final,) = client.scatter([(redirect, {e.key: e.cls for e in resolved.entities})], broadcast=True)
+    ontology_dir = None if settings.ontology_dir is None else str(settings.ontology_dir)
+    shards = [
+        client.submit(_shard, group, docs, final, ontology_dir, key=f"kg-shard-{build}-{n}", retries=RETRIES)
+        for n, (group, docs) in enumerate(zip(groups, documents, strict=True))
+    ]
+    try:
+        resolved.shards = [_gathered(future, "writing the RDF of partition", n) for n, future in enumerate(shards)]
+    finally:
+        for future in [*shards, final]:
+            future.cancel()
+    resolved.done = True
+
+
+def _gathered(future: Future[Any], what: str, n: int | None = None) -> Any:
     from distributed import CancelledError, KilledWorker
 
+    name = what if n is None else f"{what} {n}"
+    try:
+        return future.result()
+    except KilledWorker:
+        raise ClusterError(f"the Dask worker {name} died each time it was tried; look in the workers' logs") from None
+    except (CancelledError, OSError) as exc:
+        raise ClusterError(f"the Dask cluster went away while {name}: {type(exc).__name__}: {exc}") from None
+
+
+def _reduce(client: Client, groups: list[Future[Any]], build: str) -> Grouped:
+    """The partitions' sums by key reduced pairwise on the cluster, in order, into one."""
     from kg.resolve import merge
 
     level = 0
@@ -256,14 +319,7 @@ def _reduce(client: Client, groups: list[Future[Any]], build: str) -> Grouped:
         ]
         groups = paired + groups[len(paired) * 2 :]
         level += 1
-    try:
-        out: Grouped = groups[0].result()
-    except KilledWorker:
-        raise ClusterError(
-            "the Dask worker reducing the entity keys died each time it was tried; look in the workers' logs"
-        ) from None
-    except (CancelledError, OSError) as exc:
-        raise ClusterError(f"the Dask cluster went away while reducing the entity keys: {exc}") from None
+    out: Grouped = _gathered(groups[0], "reducing the entity keys")
     return out
 
 
@@ -350,6 +406,23 @@ def _extract_partition(
             ex = dataclasses.replace(ex, relations=tuple(r for r in ex.relations if r.provenance.confidence >= group))
         sums.add(ex)
     return out, sums
+
+
+def _shard(group: Grouped, documents: Mapping[str, Mapping[str, Any]], final: Any, ontology_dir: str | None) -> str:
+    """The N-Quads of one partition's documents' graphs, from its sums by key (held on this worker) and the
+    corpus-level merges and classes (``final``: redirect, key -> class) the driver decided."""
+    from kg.export import shard_nquads
+    from kg.ontology import load_ontology
+
+    redirect, types = final
+    relations = []
+    for r in group.relations:
+        s, o = redirect.get(r.subject, r.subject), redirect.get(r.object, r.object)
+        if s != o:  # as Resolver.result leaves them out
+            relations.append(Relation(s, r.predicate, o, r.provenance))
+    return shard_nquads(
+        relations, documents, types, load_ontology(None if ontology_dir is None else Path(ontology_dir))
+    )
 
 
 def _die_if_asked(index: int) -> None:

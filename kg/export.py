@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,11 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 from rdflib.term import Node
 
-from kg.build import edge_statements, node_record
+from kg.build import best_evidence, edge_key, edge_statements, node_record, statement_groups
 from kg.errors import UnknownFormatError
-from kg.iri import document_iri, short_hash
-from kg.ontology import ID_BASE, KG, ONTOLOGY_IRI
+from kg.iri import document_iri, entity_iri, short_hash
+from kg.ontology import ID_BASE, KG, ONTOLOGY_IRI, Ontology
+from kg.records import Provenance, Relation
 
 ASSERTION = Namespace(f"{ID_BASE}assertion/")
 
@@ -74,56 +75,105 @@ def quads(g: nx.MultiDiGraph) -> Iterator[tuple[Node, Node, Node, URIRef]]:
 
     Each document's graph (named by the document's IRI) holds the document's description, the assertions
     made from it and the direct triples they support; the entities graph holds what is known of each
-    entity across the corpus (class, labels, mention count, documents).
+    entity across the corpus (class, labels, mention count, documents). Documents come in the order the
+    graph lists them (the build's input order), each with its statements, then the entities: the order in
+    which a cluster's shards (:func:`shard_nquads`), concatenated, give the same text.
     """
-    for doc_id, meta in sorted(g.graph.get("documents", {}).items()):
-        doc_node = URIRef(document_iri(doc_id))
-        yield doc_node, RDF.type, KG.Document, doc_node
-        yield doc_node, RDF.type, PROV.Entity, doc_node  # explicit, so PROV-O queries need no reasoner
-        yield doc_node, DCTERMS.identifier, Literal(doc_id), doc_node
-        if meta.get("title"):
-            yield doc_node, DCTERMS.title, Literal(meta["title"]), doc_node
-        if meta.get("date"):
-            yield doc_node, DCTERMS.date, _date_literal(meta["date"]), doc_node
-        if meta.get("url"):
-            yield doc_node, DCTERMS.source, Literal(meta["url"], datatype=XSD.anyURI), doc_node
-        if meta.get("author"):
-            yield doc_node, DCTERMS.creator, Literal(meta["author"]), doc_node
-        if meta.get("site"):
-            yield doc_node, DCTERMS.publisher, Literal(meta["site"]), doc_node
+    documents = g.graph.get("documents", {})
+    by_doc: dict[str, list[tuple[str, str, dict[str, Any], Provenance]]] = {}
+    for s, o, d, pv in edge_statements(g):
+        by_doc.setdefault(pv.doc_id, []).append((s, o, d, pv))
+    for doc_id in [*documents, *(d for d in by_doc if d not in documents)]:
+        if doc_id in documents:
+            yield from document_quads(doc_id, documents[doc_id])
+        for s, o, d, pv in by_doc.get(doc_id, ()):
+            yield from statement_quads(g.nodes[s]["iri"], d["predicate"], g.nodes[o]["iri"], d["negated"], pv)
     for _key, data in sorted(g.nodes(data=True)):
         yield from entity_quads(data)
-    for s, o, d, pv in edge_statements(g):
-        s_iri, o_iri = URIRef(g.nodes[s]["iri"]), URIRef(g.nodes[o]["iri"])
-        p = term(d["predicate"])
-        doc = URIRef(document_iri(pv.doc_id))
-        if not d["negated"]:
-            yield s_iri, p, o_iri, doc
-        a = assertion_iri(str(s_iri), d["predicate"], str(o_iri), pv.doc_id, pv.start, pv.end, pv.rule)
-        triples: tuple[tuple[Node, Node, Node], ...] = (
-            (a, RDF.type, KG.Assertion),
-            (a, RDF.type, PROV.Entity),
-            (a, RDF.subject, s_iri),
-            (a, RDF.predicate, p),
-            (a, RDF.object, o_iri),
-            (a, KG.document, doc),
-            (a, PROV.wasDerivedFrom, doc),
-            (a, KG.sentence, Literal(pv.sentence)),
-            (a, KG.sentenceStart, Literal(pv.sentence_start)),
-            (a, KG.sentenceEnd, Literal(pv.sentence_end)),
-            (a, KG.evidenceStart, Literal(pv.start)),
-            (a, KG.evidenceEnd, Literal(pv.end)),
-            (a, KG.confidence, Literal(str(pv.confidence), datatype=XSD.decimal)),
-            (a, KG.negated, Literal(pv.negated)),
-            (a, KG.hedged, Literal(pv.hedged)),
-            (a, KG.rule, Literal(pv.rule)),
-        )
-        for t in triples:
-            yield (*t, doc)
-        if pv.date:
-            yield a, DCTERMS.date, _date_literal(pv.date), doc
-        if pv.date_text:
-            yield a, KG.dateText, Literal(pv.date_text), doc
+
+
+def document_quads(doc_id: str, meta: Mapping[str, Any]) -> Iterator[tuple[Node, Node, Node, URIRef]]:
+    """A document's description, in its own graph (``meta``: title, date, url, author, site)."""
+    doc_node = URIRef(document_iri(doc_id))
+    yield doc_node, RDF.type, KG.Document, doc_node
+    yield doc_node, RDF.type, PROV.Entity, doc_node  # explicit, so PROV-O queries need no reasoner
+    yield doc_node, DCTERMS.identifier, Literal(doc_id), doc_node
+    if meta.get("title"):
+        yield doc_node, DCTERMS.title, Literal(meta["title"]), doc_node
+    if meta.get("date"):
+        yield doc_node, DCTERMS.date, _date_literal(meta["date"]), doc_node
+    if meta.get("url"):
+        yield doc_node, DCTERMS.source, Literal(meta["url"], datatype=XSD.anyURI), doc_node
+    if meta.get("author"):
+        yield doc_node, DCTERMS.creator, Literal(meta["author"]), doc_node
+    if meta.get("site"):
+        yield doc_node, DCTERMS.publisher, Literal(meta["site"]), doc_node
+
+
+def statement_quads(
+    s: str, predicate: str, o: str, negated: bool, pv: Provenance
+) -> Iterator[tuple[Node, Node, Node, URIRef]]:
+    """One statement in its document's graph: the direct triple (unless negated) and its assertion."""
+    s_iri, o_iri = URIRef(s), URIRef(o)
+    p = term(predicate)
+    doc = URIRef(document_iri(pv.doc_id))
+    if not negated:
+        yield s_iri, p, o_iri, doc
+    a = assertion_iri(s, predicate, o, pv.doc_id, pv.start, pv.end, pv.rule)
+    triples: tuple[tuple[Node, Node, Node], ...] = (
+        (a, RDF.type, KG.Assertion),
+        (a, RDF.type, PROV.Entity),
+        (a, RDF.subject, s_iri),
+        (a, RDF.predicate, p),
+        (a, RDF.object, o_iri),
+        (a, KG.document, doc),
+        (a, PROV.wasDerivedFrom, doc),
+        (a, KG.sentence, Literal(pv.sentence)),
+        (a, KG.sentenceStart, Literal(pv.sentence_start)),
+        (a, KG.sentenceEnd, Literal(pv.sentence_end)),
+        (a, KG.evidenceStart, Literal(pv.start)),
+        (a, KG.evidenceEnd, Literal(pv.end)),
+        (a, KG.confidence, Literal(str(pv.confidence), datatype=XSD.decimal)),
+        (a, KG.negated, Literal(pv.negated)),
+        (a, KG.hedged, Literal(pv.hedged)),
+        (a, KG.rule, Literal(pv.rule)),
+    )
+    for t in triples:
+        yield (*t, doc)
+    if pv.date:
+        yield a, DCTERMS.date, _date_literal(pv.date), doc
+    if pv.date_text:
+        yield a, KG.dateText, Literal(pv.date_text), doc
+
+
+def shard_nquads(
+    relations: Iterable[Relation],
+    documents: Mapping[str, Mapping[str, Any]],
+    types: Mapping[str, str],
+    ontology: Ontology,
+) -> str:
+    """The N-Quads of some documents' graphs (each document's description, then its assertions and direct
+    triples), as :func:`quads` writes them from the whole graph: a shard that a cluster's worker writes for
+    its partition. ``documents`` in input order; ``relations`` are theirs, between final entity keys;
+    ``types`` holds the class of every entity of the corpus (relations that break a domain or range are
+    left out, as the graph leaves them out)."""
+    grouped, _dropped = statement_groups(relations, types, ontology)
+
+    def edge_order(item: tuple[tuple[str, str, str, bool], Any]) -> tuple[str, str, str]:
+        (s, p, o, negated), _found = item
+        return s, edge_key(p, negated), o  # the order of edge_statements
+
+    by_doc: dict[str, list[str]] = {}
+    for (s, p, o, negated), found in sorted(grouped.items(), key=edge_order):
+        for pv in best_evidence(found):
+            lines = (nquad(*q) for q in statement_quads(entity_iri(s), p, entity_iri(o), negated, pv))
+            by_doc.setdefault(pv.doc_id, []).extend(lines)
+    out: list[str] = []
+    for doc_id in [*documents, *(d for d in by_doc if d not in documents)]:
+        if doc_id in documents:
+            out.extend(nquad(*q) for q in document_quads(doc_id, documents[doc_id]))
+        out.extend(by_doc.get(doc_id, ()))
+    return "".join(out)
 
 
 #: The predicates of an entity's description that :func:`entity_quads` writes besides ``kg:mentionedIn``.
@@ -171,9 +221,14 @@ def to_rdf(g: nx.MultiDiGraph) -> Graph:
     return rdf
 
 
-def nquads(g: nx.MultiDiGraph) -> str:
-    """The graph as N-Quads text, one named graph per document (see :func:`quads`)."""
-    return "".join(nquad(*q) for q in quads(g))
+def nquads(g: nx.MultiDiGraph, shards: Sequence[str] | None = None) -> str:
+    """The graph as N-Quads text, one named graph per document (see :func:`quads`). ``shards``: the
+    documents' graphs as a cluster's workers wrote them (:func:`shard_nquads`), partition by partition; the
+    entities graph is then the only part written here."""
+    if shards is None:
+        return "".join(nquad(*q) for q in quads(g))
+    entities = (nquad(*q) for _key, data in sorted(g.nodes(data=True)) for q in entity_quads(data))
+    return "".join([*shards, *entities])
 
 
 # rdflib's Node.n3() writes a literal with a line break as a Turtle long string ("""..."""), which is not
@@ -212,8 +267,10 @@ def format_for(path: str | Path, fmt: str | None = None) -> str:
     return ext
 
 
-def write_graph(g: nx.MultiDiGraph, path: str | Path, fmt: str | None = None) -> None:
-    """Write ``g`` to ``path`` in the format its extension (or ``fmt``) names."""
+def write_graph(
+    g: nx.MultiDiGraph, path: str | Path, fmt: str | None = None, shards: Sequence[str] | None = None
+) -> None:
+    """Write ``g`` to ``path`` in the format its extension (or ``fmt``) names (``shards``: see :func:`nquads`)."""
     ext = format_for(path, fmt)
     if ext == ".graphml":
         nx.write_graphml(flat_graph(g), path)
@@ -222,7 +279,8 @@ def write_graph(g: nx.MultiDiGraph, path: str | Path, fmt: str | None = None) ->
     else:
         import pyoxigraph as ox
 
-        serialize_quads(ox.parse(nquads(g).encode("utf-8"), format=ox.RdfFormat.N_QUADS), path, ext)
+        text = nquads(g, shards)
+        serialize_quads(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS), path, ext)
 
 
 def serialize_quads(quads: Iterable[Any], path: str | Path, ext: str) -> None:

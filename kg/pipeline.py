@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
@@ -27,7 +27,10 @@ from kg.errors import InputError, KGError, KGWarning, OutputError, SettingsError
 from kg.ingest import article_from_text, load_articles
 from kg.ontology import load_ontology
 from kg.records import MANIFEST, Article, Blank, BuildStats, DocumentExtraction
-from kg.resolve import Grouped, Resolver
+from kg.resolve import Resolver
+
+if TYPE_CHECKING:
+    from kg.engine_dask import Resolved
 
 #: Called after each document with (documents done, documents in all).
 Progress = Callable[[int, int], None]
@@ -106,6 +109,9 @@ class BuildResult:
     blanked: list[Blank] = field(default_factory=list)
     #: Documents a store build found already stored with the same content, and did not parse again.
     unchanged: int = 0
+    #: The documents' graphs as N-Quads, written in shards by a cluster's workers (the dask engine), merged
+    #: with the entities graph into the RDF outputs; None: the RDF is written from the graph alone.
+    rdf_shards: list[str] | None = None
 
 
 Source = str | os.PathLike[str] | Article
@@ -314,15 +320,15 @@ def _extraction_stream(
     settings: Settings,
     ontology: Any,
     cleaning: Cleaning | None,
-    grouped: list[Grouped] | None = None,
+    resolved: Resolved | None = None,
 ) -> tuple[Iterator[Extracted], str | None]:
     """Extractions of ``articles`` in input order, in this process, in ``n_process`` workers or on a Dask cluster
-    (``grouped``: see :func:`kg.engine_dask.extraction_stream`; only that engine fills it)."""
+    (``resolved``: see :func:`kg.engine_dask.extraction_stream`; only that engine fills it)."""
     if settings.engine == "dask":
         from kg import engine_dask
 
         # The workers name the model in each extraction; this process never loads it.
-        return engine_dask.extraction_stream(articles, settings, cleaning, grouped), None
+        return engine_dask.extraction_stream(articles, settings, cleaning, resolved), None
     from kg.nlp import load_pipeline, model_name
 
     if settings.n_process > 1 and len(articles) > settings.batch_size:
@@ -401,10 +407,13 @@ def _run(
     t_repeat = time.perf_counter()
     cleaning = _cleaning(articles, settings)
     repeat_seconds = time.perf_counter() - t_repeat
-    # On a Dask cluster the workers also resolve, as a group-by on entity keys; the driver takes the total.
-    on_workers = sink is None and settings.engine == "dask"
-    grouped: list[Grouped] = []
-    stream, model = _extraction_stream(articles, settings, ontology, cleaning, grouped if on_workers else None)
+    # On a Dask cluster the workers also resolve (a group-by on entity keys) and write the documents' RDF.
+    resolved = None
+    if sink is None and settings.engine == "dask":
+        from kg.engine_dask import Resolved
+
+        resolved = Resolved()
+    stream, model = _extraction_stream(articles, settings, ontology, cleaning, resolved)
     t_model = time.perf_counter()
     clean_total = 0.0
     # Closed at once on any error in this loop (a progress callback's too), so worker processes stop with it.
@@ -417,7 +426,7 @@ def _run(
             if sink is not None:
                 sink.add(ex)
             else:
-                if not on_workers:
+                if resolved is None:
                     resolver.add(ex)
                 seen[ex.article.id] = ex.article  # cleaning may have found the real headline of a text file
             if settings.keep_extractions:
@@ -431,8 +440,6 @@ def _run(
             relations += len(ex.relations)
             if progress is not None:
                 progress(done, len(articles))
-    for group in grouped:
-        resolver.absorb(group)
     t_parse = time.perf_counter()
     if sink is not None:
         from kg.store import VIEW_ENTITIES
@@ -442,7 +449,7 @@ def _run(
         by_id = {a.id: a for a in sink.articles()}  # metadata only: the store keeps the texts
         statements = sum(len(d["evidence"]) for _s, _o, d in graph.edges(data=True))
     else:
-        entities, rels = resolver.result()
+        entities, rels = (resolved.entities, resolved.relations) if resolved and resolved.done else resolver.result()
         by_id = {a.id: seen.get(a.id, a) for a in articles}
         graph = assemble(entities, rels, ontology, by_id, model)
         statements = len(rels) - graph.graph["dropped"]
@@ -466,7 +473,10 @@ def _run(
             "resolve_and_build": round(t_end - t_parse, 3),
         },
     )
-    return BuildResult(graph=graph, stats=stats, articles=by_id, new_extractions=keep, blanked=blanked)
+    shards = resolved.shards if resolved and resolved.done else None
+    return BuildResult(
+        graph=graph, stats=stats, articles=by_id, new_extractions=keep, blanked=blanked, rdf_shards=shards
+    )
 
 
 _TMP_PREFIX = ".kg-build-"
@@ -509,7 +519,7 @@ def write_outputs(
         raise OutputError(f"cannot create output folder '{out}': {exc.strerror or exc}") from None
     try:
         g = result.graph
-        write_graph(g, tmp / "graph.ttl")
+        write_graph(g, tmp / "graph.ttl", shards=result.rdf_shards)
         page = render_html(g, title, DEFAULT_MAX_NODES if max_nodes is None else max_nodes)
         (tmp / "graph.html").write_text(page, encoding="utf-8")
         _write_lines(tmp / "entities.jsonl", entity_lines(g))
@@ -522,7 +532,7 @@ def write_outputs(
         for ext in formats:
             name = f"graph{ext}"
             if name not in names:
-                write_graph(g, tmp / name)
+                write_graph(g, tmp / name, shards=result.rdf_shards)
                 names.append(name)
         manifest = {
             "kg_version": _version(),

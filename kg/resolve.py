@@ -98,7 +98,7 @@ class Resolver:
 
     def result(self) -> tuple[list[Entity], list[Relation]]:
         """The entities (sorted by key) and relations (in input order), after corpus-level merges."""
-        redirect = self._surname_redirects()
+        redirect = self.surname_redirects()
         for src, dst in redirect.items():
             self._acc[dst].add(self._acc.pop(src))
         entities = [self._entity(k, a) for k, a in sorted(self._acc.items())]
@@ -109,7 +109,8 @@ class Resolver:
                 relations.append(Relation(s, r.predicate, o, r.provenance))
         return entities, relations
 
-    def _surname_redirects(self) -> dict[str, str]:
+    def surname_redirects(self) -> dict[str, str]:
+        """The corpus-level merges: a bare surname's key -> the key of the one full name it can be."""
         full: dict[str, list[str]] = {}
         for key, acc in self._acc.items():
             last = surname_of(key)

@@ -121,3 +121,38 @@ def test_documents_and_assertions_are_prov_entities() -> None:
            PREFIX kg: <https://w3id.org/kg-news/ontology#>
            SELECT ?x WHERE { ?x a prov:Entity }"""
     assert len(list(to_rdf(g).query(q))) == 2  # the document and the assertion
+
+
+def test_shards_of_documents_concatenate_to_the_graphs_nquads() -> None:
+    # A cluster's workers write the N-Quads of their partitions' documents; merged in input order with the
+    # entities graph, they are the text the whole graph gives, line for line.
+    from dataclasses import replace
+
+    from kg.build import document_meta
+    from kg.export import nquads, shard_nquads
+
+    def at(doc: str, start: int, **kw: Any) -> Provenance:
+        return replace(pv(start, **kw), doc_id=doc)
+
+    articles = {d: Article(d, "x", title=f"T {d}") for d in ("b", "a", "c")}  # input order, not sorted
+    relations = [
+        Relation("country/USA", "killed", "name/jane roe", at("b", 0)),
+        Relation("country/USA", "killed", "name/jane roe", at("a", 5, conf=0.6)),
+        Relation("country/USA", "killed", "name/jane roe", at("a", 5, conf=0.9)),  # the surer reading stands
+        Relation("country/IRN", "alliedWith", "country/USA", at("c", 3)),  # symmetric: one edge, sorted ends
+        Relation("country/USA", "killed", "country/IRN", at("c", 9)),  # breaks the range: left out
+        Relation("name/jane roe", "opposes", "country/IRN", at("b", 7, negated=True)),
+    ]
+    onto = _onto()
+    g = build_graph(ENTITIES, relations, onto, articles)
+    types = {e.key: e.cls for e in ENTITIES}
+
+    def shard(docs: list[str]) -> str:
+        mine = [r for r in relations if r.provenance.doc_id in docs]
+        return shard_nquads(mine, {d: document_meta(articles[d]) for d in docs}, types, onto)
+
+    whole = nquads(g)
+    assert "T b" in whole and whole.count("\n") > 40
+    for cut in range(4):
+        parts = [shard(["b", "a", "c"][:cut]), shard(["b", "a", "c"][cut:])]
+        assert nquads(g, parts) == whole, cut

@@ -199,6 +199,7 @@ def assert_same_build(got: BuildResult, want: BuildResult, tmp_path: Path) -> No
 def test_two_workers_give_the_single_process_graph(
     dask_ok: None, corpus: Path, single: BuildResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from kg import engine_dask
     from kg.resolve import Resolver
 
     def on_the_driver(self: Resolver, ex: Any) -> None:
@@ -208,6 +209,9 @@ def test_two_workers_give_the_single_process_graph(
     monkeypatch.setattr(Resolver, "add", on_the_driver)
     got = build_graph([corpus], Settings(engine="dask", workers=2, keep_extractions=True))
     assert single.stats.documents == 24 and single.graph.number_of_edges() > 20
+    # The documents' RDF came from the workers, a shard per partition; merged, graph.ttl is the same file.
+    assert got.rdf_shards is not None and single.rdf_shards is None
+    assert len(got.rdf_shards) == len(engine_dask.partitions(_articles([corpus]), 2, Settings().batch_size))
     assert_same_build(got, single, tmp_path)
     assert [ex.article.id for ex in got.new_extractions] == [ex.article.id for ex in single.new_extractions]
     assert_no_workers_left()
