@@ -1,6 +1,6 @@
 """The Dask engine: one worker against two, on this machine (``kg build --engine dask --workers N``).
 
-    .venv/bin/python bench/dask_bench.py [--documents N] [--repeat 3] [--warm-repeat 5] [--no-save]
+    .venv/bin/python bench/dask_bench.py [--documents N] [--repeat 3] [--warm-repeat 2] [--no-save]
 
 The corpus is the Wikinews articles of ../shared/data/wikinews/articles.jsonl (all 295, or the first N).
 Every measurement times ``build_graph`` (parse, extract, resolve, build; writing the outputs is the same for
@@ -11,7 +11,10 @@ every engine and is left out), the median of several:
   processes).
 - 'warm' starts the cluster and loads the model on every worker first (timed apart, as 'startup'), then
   times ``--warm-repeat`` builds through ``--scheduler`` on that cluster, after one build that is not
-  counted: the steady state of a cluster that is already up.
+  counted: the steady state of a cluster that is already up (two such rounds per configuration).
+
+The configurations take turns (single, 1 worker, 2 workers, single ...; then the warm rounds of 1 and 2
+workers alternately): this machine's speed drifts over minutes, and a slow spell must not fall on one of them.
 - The single-process build (``--engine local``, no Dask) is there for reference; its model loading is the
   ``load_model`` stage.
 
@@ -111,10 +114,15 @@ if __name__ == "__main__":
     median = dict(counted[len(counted) // 2])
     median["startup_s"] = startup
     median["warm_all_s"] = [r["warm_s"] for r in runs]
+    median["warm_counted_s"] = [r["warm_s"] for r in counted]
     median["digest"] = "/".join(sorted({r["digest"] for r in runs}))
     print(json.dumps(median))
 """
 )
+
+
+#: Warm rounds per configuration, taking turns with the other configuration.
+WARM_ROUNDS = 2
 
 
 def run(code: str, *args: str) -> dict[str, object]:
@@ -124,17 +132,31 @@ def run(code: str, *args: str) -> dict[str, object]:
     return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def median(repeat: int, corpus: Path, workers: int) -> dict[str, object]:
-    runs = [run(ONE, str(corpus), str(workers)) for _ in range(repeat)]
-    runs.sort(key=lambda r: float(r["cold_s"]))  # type: ignore[arg-type]
-    return {**runs[len(runs) // 2], "cold_all_s": [r["cold_s"] for r in runs]}
+def median(runs: list[dict[str, object]]) -> dict[str, object]:
+    ordered = sorted(runs, key=lambda r: float(r["cold_s"]))  # type: ignore[arg-type]
+    return {**ordered[len(ordered) // 2], "cold_all_s": [r["cold_s"] for r in runs]}
+
+
+def warm_median(rounds: list[dict[str, object]]) -> dict[str, object]:
+    """The warm figures of several rounds (each a cluster started afresh) pooled: the median build, the median
+    startup."""
+    builds = sorted((float(t), r) for r in rounds for t in r["warm_counted_s"])  # type: ignore[attr-defined]
+    seconds, at = builds[len(builds) // 2]
+    startups = sorted(float(r["startup_s"]) for r in rounds)  # type: ignore[arg-type]
+    return {
+        "warm_s": seconds,
+        "warm_others_cpu_s": at["warm_others_cpu_s"],
+        "startup_s": startups[len(startups) // 2],
+        "warm_all_s": [t for r in rounds for t in r["warm_all_s"]],  # type: ignore[attr-defined]
+        "digest": "/".join(sorted({str(r["digest"]) for r in rounds})),
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--documents", type=int, default=0, help="The first N articles (default: all).")
     ap.add_argument("--repeat", type=int, default=3, help="Fresh processes per figure.")
-    ap.add_argument("--warm-repeat", type=int, default=5, help="Builds per warm figure.")
+    ap.add_argument("--warm-repeat", type=int, default=2, help="Builds per warm round (2 rounds per figure).")
     ap.add_argument("--no-save", action="store_true", help="Print only; leave RESULTS.md and results/ alone.")
     args = ap.parse_args()
     source = ROOT.parent / "shared" / "data" / "wikinews" / "articles.jsonl"
@@ -146,7 +168,17 @@ def main() -> None:
     n = len(lines)
     load_before = os.getloadavg()[0]
 
-    local = median(args.repeat, corpus, 0)
+    # This machine's speed drifts over minutes (other tenants): the configurations take turns, so a slow
+    # spell falls on all of them rather than on one.
+    cold: dict[int, list[dict[str, object]]] = {0: [], 1: [], 2: []}
+    for _ in range(args.repeat):
+        for workers in cold:
+            cold[workers].append(run(ONE, str(corpus), str(workers)))
+    warm: dict[int, list[dict[str, object]]] = {1: [], 2: []}
+    for _ in range(WARM_ROUNDS):
+        for workers in warm:
+            warm[workers].append(run(WARM, str(corpus), str(workers), str(args.warm_repeat)))
+    local = median(cold[0])
     load = float(local["load_model_s"])  # type: ignore[arg-type]
     rows: dict[str, dict[str, object]] = {
         "single process, no Dask": {
@@ -157,9 +189,10 @@ def main() -> None:
         }
     }
     for workers in (1, 2):
-        cold = median(args.repeat, corpus, workers)
-        warm = run(WARM, str(corpus), str(workers), str(args.warm_repeat))
-        rows[f"Dask, {workers} worker{'s' if workers > 1 else ''}"] = {**cold, **warm}
+        rows[f"Dask, {workers} worker{'s' if workers > 1 else ''}"] = {
+            **median(cold[workers]),
+            **warm_median(warm[workers]),
+        }
     load_after = os.getloadavg()[0]
 
     digests = {str(r["digest"]) for r in rows.values()}
@@ -207,8 +240,10 @@ def main() -> None:
         "local cluster, each worker importing spaCy and loading the model, the build, closing the cluster (median "
         f"of {args.repeat} fresh processes). 'startup' is starting the cluster and loading the model on every "
         "worker (for the single process: loading the model); 'warm' is a build on a cluster that is already up "
-        f"with the model loaded (`--scheduler`), i.e. without the startup (median of {args.warm_repeat} builds, "
-        "after a first one not counted). '(others)' is the CPU seconds that other processes of "
+        f"with the model loaded (`--scheduler`), i.e. without the startup (median of {WARM_ROUNDS} rounds of "
+        f"{args.warm_repeat} builds, each round a new cluster whose first build is not counted). The "
+        "configurations take turns, cold and warm, so that a slow spell of this shared machine does not fall on "
+        "one of them. '(others)' is the CPU seconds that other processes of "
         "this shared machine used during that build: near 0 means it had the cores to itself.",
         "",
         "| run | cold (s) | (others) | startup (s) | warm (s) | (others) | docs/s, warm |",
