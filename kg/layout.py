@@ -128,6 +128,10 @@ def _spread(pts: Any, r: Any, margin: float, rounds: int = 100) -> Any:
     return pts
 
 
+#: Spiral positions tried at a time: the first free one is usually early, and a later one is never taken first.
+_CHUNK = 128
+
+
 def _pack(radii: Any, links: Sequence[dict[int, float]]) -> Any:
     """Centres for circles of ``radii`` (largest first), none overlapping: each goes to the first free spot on a
     spiral around the weighted centre of the circles it links to that are placed already (else the origin)."""
@@ -151,18 +155,19 @@ def _pack(radii: Any, links: Sequence[dict[int, float]]) -> Any:
         start = 0 if linked else int((0.8 * reached / step) ** 2)
         away = np.sqrt(((placed - target) ** 2).sum(axis=1))
         while True:
-            t = np.arange(start, start + 512, dtype=float)
-            cand = target + np.stack(
-                [step * np.sqrt(t) * np.cos(t * _GOLDEN_ANGLE), step * np.sqrt(t) * np.sin(t * _GOLDEN_ANGLE)], axis=1
-            )
+            t = np.arange(start, start + _CHUNK, dtype=float)
+            cx = target[0] + step * np.sqrt(t) * np.cos(t * _GOLDEN_ANGLE)
+            cy = target[1] + step * np.sqrt(t) * np.sin(t * _GOLDEN_ANGLE)
             # Only circles that reach the ring these candidates lie on can be in the way.
-            near = (away + need >= step * math.sqrt(start)) & (away - need <= step * math.sqrt(start + 512))
-            gap = np.sqrt(((cand[:, None, :] - placed[near][None, :, :]) ** 2).sum(axis=2)) - need[near][None, :]
-            free = np.nonzero((gap >= 0).all(axis=1))[0]
+            near = (away + need >= step * math.sqrt(start)) & (away - need <= step * math.sqrt(start + _CHUNK))
+            px, py, reach = placed[near, 0], placed[near, 1], need[near]
+            # Squared distances against squared reaches: no square root, no (candidates x circles x 2) array.
+            clear = ((cx[:, None] - px[None, :]) ** 2 + (cy[:, None] - py[None, :]) ** 2) >= (reach**2)[None, :]
+            free = np.nonzero(clear.all(axis=1))[0]
             if len(free):
-                centres[i] = cand[free[0]]
+                centres[i] = (cx[free[0]], cy[free[0]])
                 if not linked:
                     reached = float(np.sqrt((centres[i] ** 2).sum()))
                 break
-            start += 512
+            start += _CHUNK
     return centres

@@ -129,20 +129,48 @@ def _view(st: DocState) -> _DocView:
     view = st.cache.get("model_view")
     if isinstance(view, _DocView):
         return view
-    toks = list(st.doc)
+    import numpy as np
+    from spacy.attrs import DEP, ENT_TYPE, HEAD, IDX, IS_SPACE, LEMMA, LENGTH, LIKE_NUM, POS  # type: ignore[attr-defined]
+
+    doc = st.doc
+    # One array for the whole document: making a spaCy Token per attribute read costs more than the features.
+    cols = doc.to_array([LEMMA, POS, ENT_TYPE, HEAD, DEP, IDX, IS_SPACE, LIKE_NUM, LENGTH])
+    heads = cols[:, 3].astype(np.int64).tolist()  # relative offsets, stored as unsigned
+    strings = doc.vocab.strings
+    names: dict[int, str] = {0: ""}
+
+    def name(i: int) -> str:
+        if i not in names:
+            names[i] = strings[i]
+        return names[i]
+
+    lemma, lower, pos, ent, head, dep, idx, end, space = [], [], [], [], [], [], [], [], []
+    for i, (lem, p, e, _h, d, x, sp, num, n) in enumerate(cols.tolist()):
+        h = heads[i]
+        low = name(lem).lower()
+        tag, label = name(p), name(e)
+        lower.append(low)
+        lemma.append(f"<{label}>" if label and tag == "PROPN" else "<num>" if num else low)
+        pos.append(tag)
+        ent.append(label)
+        head.append(i + h)
+        dep.append(name(d))
+        idx.append(x)
+        end.append(x + n)
+        space.append(bool(sp))
     by_sent: dict[int, list[int]] = {}
     for m in st.mentions:
         by_sent.setdefault(m.sentence, []).append(m.start)
     view = _DocView(
-        lemma=[_lemma(t) for t in toks],
-        lower_lemma=[t.lemma_.lower() for t in toks],
-        idx=[t.idx for t in toks],
-        end=[t.idx + len(t.text) for t in toks],
-        space=[t.is_space for t in toks],
-        pos=[t.pos_ for t in toks],
-        ent=[t.ent_type_ for t in toks],
-        head=[t.head.i for t in toks],
-        dep=[t.dep_ for t in toks],
+        lemma=lemma,
+        lower_lemma=lower,
+        idx=idx,
+        end=end,
+        space=space,
+        pos=pos,
+        ent=ent,
+        head=head,
+        dep=dep,
         starts_by_sentence={k: sorted(v) for k, v in by_sent.items()},
     )
     st.cache["model_view"] = view
@@ -315,7 +343,9 @@ def load_model(directory: Path | None = None) -> RelationModel | None:
         return None
     meta = json.loads((d / META).read_text(encoding="utf-8"))
     with np.load(d / WEIGHTS) as z:
-        weights = z["weights"].astype(np.float32)
+        # Row-major: scikit-learn's coefficients are saved transposed (column-major), and a sparse product with
+        # a column-major matrix copies the whole matrix on every call.
+        weights = np.ascontiguousarray(z["weights"], dtype=np.float32)
         bias = z["bias"].astype(np.float64)
     vocab = {name: i for i, name in enumerate(meta["features"])}
     return RelationModel(
