@@ -25,7 +25,6 @@ workers import it to run :func:`_extract_partition`. See docs/CLUSTER.md.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 import uuid
@@ -288,23 +287,25 @@ def _resolve(
         for n, (group, docs) in enumerate(zip(groups, documents, strict=True))
     ]
     try:
-        resolved.shards = [_gathered(future, "writing the RDF of partition", n) for n, future in enumerate(shards)]
+        resolved.shards = [_gathered(future, f"writing the RDF of partition {n}") for n, future in enumerate(shards)]
     finally:
         for future in [*shards, final]:
             future.cancel()
     resolved.done = True
 
 
-def _gathered(future: Future[Any], what: str, n: int | None = None) -> Any:
+def _gathered(future: Future[Any], what: str) -> Any:
+    """A task's result, or a one-line :class:`ClusterError` saying ``what`` the task was doing."""
     from distributed import CancelledError, KilledWorker
 
-    name = what if n is None else f"{what} {n}"
     try:
         return future.result()
     except KilledWorker:
-        raise ClusterError(f"the Dask worker {name} died each time it was tried; look in the workers' logs") from None
-    except (CancelledError, OSError) as exc:
-        raise ClusterError(f"the Dask cluster went away while {name}: {type(exc).__name__}: {exc}") from None
+        raise ClusterError(
+            f"the Dask worker {what} died each time it was tried; look for the cause (memory?) in the workers' logs"
+        ) from None
+    except (CancelledError, OSError) as exc:  # the scheduler or the connection to it went away
+        raise ClusterError(f"the Dask cluster went away while {what}: {type(exc).__name__}: {exc}") from None
 
 
 def _reduce(client: Client, groups: list[Future[Any]], build: str) -> Grouped:
@@ -324,18 +325,8 @@ def _reduce(client: Client, groups: list[Future[Any]], build: str) -> Grouped:
 
 
 def _result(future: Future[Any], index: int, part: list[Article]) -> list[Extracted]:
-    from distributed import CancelledError, KilledWorker
-
     docs = f"partition {index} ('{part[0].id}' to '{part[-1].id}', {len(part)} documents)"
-    try:
-        out = future.result()
-    except KilledWorker:
-        raise ClusterError(
-            f"the Dask worker running {docs} died each time it was tried; look for the cause (memory?) in the "
-            "workers' logs"
-        ) from None
-    except (CancelledError, OSError) as exc:  # the scheduler or the connection to it went away
-        raise ClusterError(f"the Dask cluster went away while running {docs}: {type(exc).__name__}: {exc}") from None
+    out = _gathered(future, f"running {docs}")
     if isinstance(out, KGError):
         raise out
     return list(out)
@@ -398,13 +389,12 @@ def _extract_partition(
     _die_if_asked(index)
     if group is None:
         return out
+    from kg.pipeline import confident
     from kg.resolve import Grouped
 
     sums = Grouped()
     for ex, *_ in out:
-        if group > 0:  # the driver filters the same way (kg.pipeline._run)
-            ex = dataclasses.replace(ex, relations=tuple(r for r in ex.relations if r.provenance.confidence >= group))
-        sums.add(ex)
+        sums.add(confident(ex, group))  # as the driver filters what it keeps
     return out, sums
 
 

@@ -387,6 +387,13 @@ def _parallel_extractions(
             yield from batch
 
 
+def confident(ex: DocumentExtraction, floor: float) -> DocumentExtraction:
+    """``ex`` without the relation statements less confident than ``floor`` (``--min-confidence``)."""
+    if floor <= 0:
+        return ex
+    return dataclasses.replace(ex, relations=tuple(r for r in ex.relations if r.provenance.confidence >= floor))
+
+
 def _run(
     articles: list[Article],
     settings: Settings,
@@ -420,9 +427,7 @@ def _run(
     with contextlib.closing(stream):  # type: ignore[type-var]
         for done, (ex, seconds, clean_seconds, worker_model) in enumerate(stream, 1):
             model = model or worker_model
-            if settings.min_confidence > 0:
-                kept = tuple(r for r in ex.relations if r.provenance.confidence >= settings.min_confidence)
-                ex = dataclasses.replace(ex, relations=kept)
+            ex = confident(ex, settings.min_confidence)
             if sink is not None:
                 sink.add(ex)
             else:

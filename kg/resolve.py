@@ -48,9 +48,13 @@ class Grouped:
     def add(self, ex: DocumentExtraction) -> None:
         """Group one more document's contributions in."""
         parts, relations = contributions(ex)
-        for key, part in parts.items():
+        self.take(Grouped(parts, relations))
+
+    def take(self, other: Grouped) -> None:
+        """Sum ``other`` in, after what is here."""
+        for key, part in other.parts.items():
             self.parts.setdefault(key, _Acc()).add(part)
-        self.relations.extend(relations)
+        self.relations.extend(other.relations)
 
 
 def grouped(extractions: Iterable[DocumentExtraction]) -> Grouped:
@@ -63,10 +67,9 @@ def grouped(extractions: Iterable[DocumentExtraction]) -> Grouped:
 
 def merge(first: Grouped, then: Grouped) -> Grouped:
     """Two groupings as one, ``then`` after ``first`` (the relations keep their input order)."""
-    out = Grouped({k: _Acc() for k in first.parts.keys() | then.parts.keys()}, [*first.relations, *then.relations])
-    for g in (first, then):
-        for key, part in g.parts.items():
-            out.parts[key].add(part)
+    out = Grouped()
+    out.take(first)
+    out.take(then)
     return out
 
 
@@ -79,31 +82,25 @@ class Resolver:
     """
 
     ontology: Ontology
-    _acc: dict[str, _Acc] = field(default_factory=dict)
-    _relations: list[Relation] = field(default_factory=list)
+    _grouped: Grouped = field(default_factory=Grouped)
 
     def add(self, ex: DocumentExtraction) -> None:
         """Resolve one document's mentions and keep its relations."""
-        parts, relations = contributions(ex)
-        for key, part in parts.items():
-            acc = self._acc.setdefault(key, _Acc())
-            acc.add(part)
-        self._relations.extend(relations)
+        self._grouped.add(ex)
 
     def absorb(self, group: Grouped) -> None:
         """Take in documents already grouped by key (elsewhere: on the workers of a cluster)."""
-        for key, part in group.parts.items():
-            self._acc.setdefault(key, _Acc()).add(part)
-        self._relations.extend(group.relations)
+        self._grouped.take(group)
 
     def result(self) -> tuple[list[Entity], list[Relation]]:
         """The entities (sorted by key) and relations (in input order), after corpus-level merges."""
+        acc = self._grouped.parts
         redirect = self.surname_redirects()
         for src, dst in redirect.items():
-            self._acc[dst].add(self._acc.pop(src))
-        entities = [self._entity(k, a) for k, a in sorted(self._acc.items())]
+            acc[dst].add(acc.pop(src))
+        entities = [self._entity(k, a) for k, a in sorted(acc.items())]
         relations = []
-        for r in self._relations:
+        for r in self._grouped.relations:
             s, o = redirect.get(r.subject, r.subject), redirect.get(r.object, r.object)
             if s != o:
                 relations.append(Relation(s, r.predicate, o, r.provenance))
@@ -112,12 +109,12 @@ class Resolver:
     def surname_redirects(self) -> dict[str, str]:
         """The corpus-level merges: a bare surname's key -> the key of the one full name it can be."""
         full: dict[str, list[str]] = {}
-        for key, acc in self._acc.items():
+        for key, acc in self._grouped.parts.items():
             last = surname_of(key)
             if last is not None and " " in key and class_of(acc.votes, self.ontology) == "Person":
                 full.setdefault(last, []).append(key)
         redirect = {}
-        for key, acc in self._acc.items():
+        for key, acc in self._grouped.parts.items():
             if surname_of(key) is not None and " " not in key and class_of(acc.votes, self.ontology) == "Person":
                 cands = full.get(key[len("name/") :], [])
                 if len(cands) == 1:

@@ -27,7 +27,6 @@ from kg.nlp import MODEL_DIR
 
 if TYPE_CHECKING:
     import numpy as np
-    from spacy.tokens import Token
 
 WEIGHTS = "relations.npz"
 META = "relations.json"
@@ -43,14 +42,6 @@ def _bucket(n: int) -> str:
         if n <= limit:
             return name
     return "13+"
-
-
-def _lemma(t: Token) -> str:
-    if t.ent_type_ and t.pos_ == "PROPN":
-        return f"<{t.ent_type_}>"
-    if t.like_num:
-        return "<num>"
-    return t.lemma_.lower()
 
 
 def index_path(head: list[int], a: int, b: int) -> tuple[list[int], int, list[int]] | None:
