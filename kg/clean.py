@@ -39,21 +39,27 @@ from kg.records import Article, Blank
 
 # Scraped text whose line breaks were lost: a run of two or more spaces (or a tab) is a boundary.
 _COPYRIGHT = re.compile(r"(?:©|\(c\)|\bcopyright\b)\s*(?:\d{4}|[A-Z])", re.IGNORECASE)
+# The page's own copyright notice (a year, or "all rights reserved"), not a photo credit ("© Reuters").
+_NOTICE = re.compile(r"(?:©|\(c\)|\bcopyright\b)\s*(?:©\s*)?\d{4}|\ball rights reserved\b", re.IGNORECASE)
 _GAP = re.compile(r"[ \t\u00a0]{2,}|\t")
 # A sentence end, also where the space after it was lost ("said.The army").
-_SENT_END = re.compile(r"(?<=[a-z0-9)][.!?])[\"')\]]?(?:\s+|(?=[A-Z\"'(\u2014\u2013]))")
+_SENT_END = re.compile(r"(?:(?<=[a-z0-9)][.!?])|(?<=[A-Z]{3}[.!?]))[\"')\]]?(?:\s+|(?=[A-Z\"'(\u2014\u2013]))")
 # Words glued where a line break was lost: "Tariffs RiseMarkets Fall" (a capital right after a lower-case
 # letter that ends a word of three or more letters).
 # A camel-cased brand in parentheses ("(MarketDesk)") is no such boundary; a word glued to an opening quote
 # ('minutes"We will') is.
-_GLUE = re.compile(r"(?:(?<=[a-z]{3})|(?<=\d))(?=[A-Z][a-z])(?![A-Z][a-z]*\))|(?<=[a-z]{3})(?=[\"\u201c][A-Z])")
+_GLUE = re.compile(
+    r"(?:(?<=[a-z]{3})|(?<=\d))(?=[A-Z][a-z])(?![A-Z][a-z]*\))|(?<=[a-z]{3})(?=[\"\u201c][A-Z])"
+    r"|(?<=[a-z]{4})(?=\d{2,} [A-Z])"  # a counter glued to a label: "Comments114 Comments"
+)
 # Abbreviations whose period ends no sentence ("Mr. Orban", "Taiwan Semiconductor Manufacturing Co. shares").
 _ABBREV = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Col|Lt|Sgt|Capt|Adm|Gov|Sen|Rep|Rev|St|Jr|Sr|Co|Corp|Inc|Ltd|Bros|No|vs|"
     r"Jan|Feb|Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec)\.)$"
 )
 # A sentence's last characters: a stop, then perhaps a closing quote or bracket (straight or typographic).
-_SENTENCE_CLOSE = re.compile(r"[.!?:][\"')\]\u2019\u201d\u00bb]?$")
+_SENTENCE_CLOSE = re.compile(r"[.!?:][\"')\]\u2019\u201d\u00bb]{0,2}$")
+_CLOSERS = " \"')]\u2019\u201d\u00bb"
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _DATELINE = re.compile(
     r"^\s*(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?(?:\d{1,2}\s+)?"
@@ -153,7 +159,10 @@ def _line_spans(text: str) -> list[tuple[int, int]]:
 
 
 def segments(
-    text: str, credits: Sequence[re.Pattern[str]] = (), inline: Sequence[re.Pattern[str]] = ()
+    text: str,
+    credits: Sequence[re.Pattern[str]] = (),
+    inline: Sequence[re.Pattern[str]] = (),
+    lines: Sequence[re.Pattern[str]] = (),
 ) -> list[tuple[int, int]]:
     """Cut a document into segments: lines, then runs between wide gaps, then sentences of long runs.
 
@@ -175,13 +184,21 @@ def segments(
             pieces.append((pos, le))
         many = len(pieces) > 1 or (le - ls) > 1500
         for ps, pe in pieces:
-            if not many:
+            # A short run between wide gaps that opens like furniture (a donation appeal, a transcript
+            # notice) is judged whole, as the line it was, unless lines were glued inside it (words run
+            # together, a credit, other furniture).
+            if not many or (
+                pe - ps < LINE_PATTERN_MAX
+                and any(p.match(text, ps, pe) for p in lines)
+                and not any(True for _ in _matches((_GLUE, *credits, *inline), text, ps, pe))
+            ):
                 out.append((ps, pe))
                 continue
             # Lost line breaks: sentences, and glued words, become boundaries too.
             cuts = [ps]
             for m in _SENT_END.finditer(text, ps, pe):
-                if m.end() < pe and not _ABBREV.search(text, max(ps, m.start() - 6), m.start()):
+                # (a closing quote left at the run's end stays with its sentence)
+                if text[m.end() : pe].strip(_CLOSERS) and not _ABBREV.search(text, max(ps, m.start() - 6), m.start()):
                     cuts.append(m.end())
             for m in _GLUE.finditer(text, ps, pe):
                 cuts.append(m.start())
@@ -249,7 +266,8 @@ def _judge(seg: _Segment, fur: Furniture, repeated: frozenset[str]) -> None:
     for credit in fur.credits:
         m = credit.search(text)
         if m is not None and (m.end() >= len(text.rstrip()) - 2 or len(text) < 200):
-            seg.label, seg.reason = "furniture", "credit"
+            # A line that ends in its credit is a whole caption; only a bare credit has its caption beside it.
+            seg.label, seg.reason = "furniture", "caption" if len(text[: m.start()].strip()) >= 20 else "credit"
             return
     for label, pat in fur.lines:
         # A cookie notice runs to several sentences; every other pattern judges short segments only.
@@ -263,7 +281,8 @@ def _judge(seg: _Segment, fur: Furniture, repeated: frozenset[str]) -> None:
         # Glued furniture that the cut left on its own ("Published March 19, 2024 at 6:04 a.m."), bar the
         # separators around it.
         if pat.fullmatch(text.strip(" |\u00b7,;")):
-            seg.label, seg.reason = "furniture", f"pattern:{label}"
+            # A credit cut out of a run still closes its caption (see _captions).
+            seg.label, seg.reason = "furniture", "credit" if label == "credit" else f"pattern:{label}"
             return
     letters = [c for c in text if c.isalpha()]
     if letters and sum(1 for c in letters if c.isascii()) < len(letters) / 2:
@@ -281,9 +300,20 @@ def _judge(seg: _Segment, fur: Furniture, repeated: frozenset[str]) -> None:
     ):
         seg.label, seg.reason = "furniture", "repeated"
         return
+    # Prose has lower-case words that are not function words; a title-cased line has none ("Global Business
+    # and Financial News, Stock Quotes, and Market Data and Analysis.": a tagline, a headline, a menu).
+    # (A speaker's tag in capitals, "ADM. KAREN LINDQVIST, FORMER COMMANDER: Not on their own.", is no title.)
+    titled = not any(w.islower() and w not in fur.function_words for w in words)
+    title_case = sum(1 for w in words if w[0].isupper() and not w.isupper()) / len(words) if words else 0.0
     if len(text) >= SHORT:
-        if share >= PROSE_SHARE:
+        if titled and title_case > 0.6:
+            seg.label, seg.reason = "furniture", "list"
+        elif share >= PROSE_SHARE and _ends_sentence(text):
             seg.label = "story"
+        elif share >= PROSE_SHARE:
+            # Prose that stops without a full stop: a headline, or a run of related headlines glued
+            # together where the line breaks were lost. The neighbours decide.
+            seg.label = ""
         elif _sentence_like(text) and sum(1 for w in words if w.islower()) >= 3:
             seg.label = ""  # a sentence full of names: the neighbours decide
         elif _caps_share(words) > 0.6 or text.isupper():
@@ -320,6 +350,15 @@ def _decide_short(segs: list[_Segment]) -> None:
     # (a cookie notice, a show's credits) keeps its own label but does not stretch the story to it.
     grouped = [i for i in strong if any(j != i and abs(j - i) <= 6 for j in strong)] or strong
     first, last = grouped[0], grouped[-1]
+    # The body proper: the longest run of paragraphs (a publisher's disclaimer after the footer's
+    # copyright notice can be a run of prose too).
+    runs: list[list[int]] = []
+    for i in strong:
+        if runs and i - runs[-1][-1] <= 6:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    body_end = max(runs, key=lambda r: sum(len(segs[i].text) for i in r))[-1]
     # Undecided prose right next to the story (a dateline paragraph, a quote-heavy one) belongs to it.
     while first > 0 and not segs[first - 1].label and len(segs[first - 1].text) >= SHORT:
         first -= 1
@@ -348,7 +387,7 @@ def _decide_short(segs: list[_Segment]) -> None:
             s.label, s.reason = "furniture", "menu"
     _headline_runs(segs)
     _captions(segs)
-    _teasers(segs)
+    _teasers(segs, first)
     opening = next(
         (
             i
@@ -359,7 +398,7 @@ def _decide_short(segs: list[_Segment]) -> None:
     )
     added = _keep_headline(segs, opening)
     _keep_edge_sentences(segs, first + added, last + added)
-    _footer(segs, last + added)
+    _footer(segs, last + added, body_end + added)
 
 
 #: Furniture that interrupts a story (or a show) without ending it.
@@ -372,22 +411,27 @@ def _keep_edge_sentences(segs: list[_Segment], first: int, last: int) -> None:
     """Sentences right after the last paragraph (a closing quote, "Thank you.") or right before the first
     ("Good evening.") are story, up to the first piece of furniture a pattern recognised."""
     for side in (range(last + 1, len(segs)), range(first - 1, -1, -1)):
+        between = 0
         for j in side:
             s = segs[j]
             # A speaker tag, "[MUSIC]" or an ad break may sit between; a legal line or a list ends the run,
             # and before the story so does any furniture a pattern recognised (the page's head is denser).
+            # So does a fourth menu item in a row: past a menu, a sentence is a teaser in a list of links
+            # ("Kosovo: What's behind the tensions in the north?"), not the story's last word.
             long_enough = len(s.text) >= 40 or (j < first and s.reason.startswith("pattern:"))
-            if s.label == "furniture" and long_enough and s.reason not in _MID_STORY:
+            if s.label == "furniture" and ((long_enough and s.reason not in _MID_STORY) or between >= 3):
                 break
             if s.reason == "menu" and _sentence_like(s.text):
                 s.label, s.reason = "story", ""
+            between = between + 1 if s.reason in ("menu", "list") else 0
 
 
-def _footer(segs: list[_Segment], last: int) -> None:
+def _footer(segs: list[_Segment], last: int, body_end: int) -> None:
     """A copyright notice after the story starts the page's footer: what follows it is furniture too (the
-    publisher's disclaimers and links), however much it reads like prose."""
-    for j in range(last + 1, len(segs)):
-        if segs[j].reason == "pattern:legal" and _COPYRIGHT.search(segs[j].text):
+    publisher's disclaimers and links), however much it reads like prose. Between the body proper and the
+    last paragraph only the page's own notice counts ("Copyright 2023", not a photo's "(c) Reuters")."""
+    for j in range(body_end + 1, len(segs)):
+        if segs[j].reason == "pattern:legal" and (_COPYRIGHT if j > last else _NOTICE).search(segs[j].text):
             for s in segs[j + 1 :]:
                 if s.label == "story":
                     s.label, s.reason = "furniture", "footer"
@@ -445,6 +489,13 @@ def _keep_headline(segs: list[_Segment], first: int) -> int:
     best: tuple[float, int] | None = None
     for j in range(first - 1, max(first - HEADLINE_FAR - 1, -1), -1):
         s = segs[j]
+        if s.reason in ("pattern:readmore", "pattern:nav") and j >= first - HEADLINE_NEAR and not found:
+            # A widget's label glued to the headline where the line breaks were lost ("Watch Live Solomon
+            # Islands confirms ..."): the label matched a pattern, the rest is the headline.
+            tail = None if _ends_sentence(s.text) else _headline_tail(s.text, opening, fn)
+            if tail is not None:
+                _split(segs, j, tail, "story", "headline")
+                return 1
         if s.reason.startswith("pattern:") or s.reason in ("credit", "caption", "repeated"):
             continue
         words = _content_words(s.text, fn)
@@ -463,39 +514,66 @@ def _keep_headline(segs: list[_Segment], first: int) -> int:
     if best is not None and best[0] >= 0.4:
         segs[best[1]].label, segs[best[1]].reason = "story", "headline"
         return 0
-    # Text that lost its line breaks glues the headline to the menu before it ("Sports Conflicts Kosovo,
-    # Serbia trade blame as ..."): the headline is the tail whose words the opening repeats.
+    # Text that lost its line breaks glues the headline to the menu or the widget before it ("Sports
+    # Conflicts Kosovo, Serbia trade blame as ..."): the headline is the tail whose words the opening repeats.
+    glued = _glued_headline(segs, first, opening, fn)
+    if glued is None:
+        return 0
+    _split(segs, *glued, "story", "headline")
+    return 1
+
+
+def _split(segs: list[_Segment], j: int, offset: int, label: str, reason: str) -> None:
+    """Cut ``segs[j]`` at ``offset``; the tail becomes a segment of its own with ``label`` and ``reason``."""
+    s = segs[j]
+    head = _Segment(s.start + offset, s.end, s.text[offset:], label, reason)
+    s.text = s.text[:offset].rstrip()
+    s.end = s.start + len(s.text)
+    segs.insert(j + 1, head)
+
+
+def _headline_tail(text: str, opening: set[str], fn: frozenset[str]) -> int | None:
+    """Where a headline glued behind other words starts: the first capitalised word (not the first word)
+    that the opening repeats, when the words from there repeat the opening well."""
+    for m in _WORD.finditer(text):
+        if m.start() == 0 or not m.group()[0].isupper() or _stem(m.group()) not in opening:
+            continue
+        words = _content_words(text[m.start() :], fn)
+        return m.start() if len(words) >= 4 and _overlap(words, opening) >= 0.5 else None
+    return None
+
+
+def _glued_headline(segs: list[_Segment], first: int, opening: set[str], fn: frozenset[str]) -> tuple[int, int] | None:
+    """The nearest furniture segment before the story whose tail reads as the headline: (its index, the
+    tail's offset in it)."""
     for j in range(first - 1, max(first - HEADLINE_NEAR - 1, -1), -1):
         s = segs[j]
         if s.label != "furniture" or s.reason in ("credit", "caption", "repeated") or _ends_sentence(s.text):
             continue
-        for m in _WORD.finditer(s.text):
-            if m.start() == 0 or not m.group()[0].isupper() or _stem(m.group()) not in opening:
-                continue
-            words = _content_words(s.text[m.start() :], fn)
-            if len(words) >= 4 and _overlap(words, opening) >= 0.5:
-                cut = s.start + m.start()
-                head = _Segment(cut, s.end, s.text[m.start() :], "story", "headline")
-                s.end, s.text = cut, s.text[: m.start()].rstrip()
-                s.end = s.start + len(s.text)
-                segs.insert(j + 1, head)
-                return 1
-            break  # only the first word the opening repeats can start the headline
-    return 0
+        tail = _headline_tail(s.text, opening, fn)
+        if tail is not None:
+            return j, tail
+    return None
 
 
-def _teasers(segs: list[_Segment]) -> None:
-    """The headline a "Read more" / "Related" header introduces is a teaser for another story: a short line
-    with no final full stop right after such a header goes with it."""
+def _teasers(segs: list[_Segment], first: int) -> None:
+    """The headlines a "Read more" / "Related" header introduces are teasers for other stories: the short
+    lines with no final full stop right after such a header go with it (where the line breaks were lost, the
+    header may carry the first teaser glued to it: "Read more Why the Pakistani Taliban are back")."""
     for i, s in enumerate(segs[:-1]):
-        nxt = segs[i + 1]
-        if (
-            s.reason == "pattern:readmore"
-            and len(s.text) < 40
-            and nxt.label == "story"
-            and len(nxt.text) < 150
-            and not _ends_sentence(nxt.text)
-        ):
+        if s.reason != "pattern:readmore" or len(s.text) >= 100:
+            continue
+        for k in range(i + 1, min(i + 4, len(segs))):
+            nxt = segs[k]
+            # (a teaser after the story is still "menu" here, which the edge sentences could take back; one
+            # before it may be the headline, which the headline finder takes back)
+            if (nxt.label != "story" and (nxt.reason != "menu" or k < first)) or len(nxt.text) >= 150:
+                break
+            # An explainer's question ("Who are Hezbollah?") is a teaser too when more furniture follows
+            # it; followed by story, it is the subhead of the next paragraphs.
+            question = nxt.text.rstrip().endswith("?") and (k + 1 == len(segs) or segs[k + 1].label == "furniture")
+            if _ends_sentence(nxt.text) and not question:
+                break
             nxt.label, nxt.reason = "furniture", "pattern:readmore"
 
 
@@ -536,7 +614,11 @@ def _captions(segs: list[_Segment]) -> None:
         ):
             nxt.label, nxt.reason = "furniture", "caption"
             continue
-        if prev is not None and _caption_like(prev):
+        # The line before may already be furniture on a weak signal too (a caption above the story's first
+        # paragraph reads as a stray line of the page's head); saying it is the caption keeps the edge
+        # sentences from taking it back as story. Such a line must end like a sentence: the headline,
+        # which has no full stop, may stand right before a source credit ("The Korea Desk via NewsPulse").
+        if prev is not None and (_caption_like(prev) or (_caption_like(prev, weak=True) and _ends_sentence(prev.text))):
             prev.label, prev.reason = "furniture", "caption"
 
 
@@ -562,7 +644,10 @@ def clean_text(
 ) -> list[Blank]:
     """The furniture spans of one document, in order (nothing is changed)."""
     fur = furniture or load_furniture()
-    segs = [_Segment(s, e, text[s:e]) for s, e in segments(text, fur.credits, [p for _, p in fur.inline])]
+    segs = [
+        _Segment(s, e, text[s:e])
+        for s, e in segments(text, fur.credits, [p for _, p in fur.inline], [p for _, p in fur.lines])
+    ]
     for seg in segs:
         _judge(seg, fur, repeated)
     _comment_sections(segs, fur)

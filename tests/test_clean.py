@@ -159,22 +159,23 @@ def test_fixture_recall_floors() -> None:
     """Story and furniture recall on the rendered fixtures (tests/data/clean/README.md); floors sit just under
     the measured figures, so a change that loses story or lets furniture back in fails here."""
     overall = score_cleaning(FIXTURES)["overall"]
-    floors = {"txt": (0.995, 0.935), "flat": (0.99, 0.835), "html": (0.995, 0.99)}
+    floors = {"txt": (0.995, 0.978), "flat": (0.995, 0.945), "html": (0.995, 0.99)}
     for variant, (story, furniture) in floors.items():
         assert overall[variant]["story_recall"] >= story, variant
         assert overall[variant]["furniture_recall"] >= furniture, variant
 
 
-#: Measured story and furniture recall per kind of site and rendering (docs/EVALUATION.md), less 0.005: the
-#: issue's target is story >= 0.99 and furniture >= 0.90 for every cell; the cells below it are the work left.
+#: Measured story and furniture recall per kind of site and rendering (docs/EVALUATION.md): a cell may not
+#: fall more than 0.005 under its figure, nor under the issue's target (story >= 0.99, furniture >= 0.90).
 PER_KIND = {
-    "aggregator": {"txt": (1.0, 0.947), "flat": (1.0, 0.905), "html": (0.996, 1.0)},
-    "broadcaster": {"txt": (1.0, 0.916), "flat": (0.988, 0.715), "html": (0.998, 1.0)},
-    "business": {"txt": (1.0, 0.935), "flat": (1.0, 0.865), "html": (1.0, 1.0)},
-    "newspaper": {"txt": (1.0, 0.941), "flat": (1.0, 0.817), "html": (0.998, 1.0)},
-    "transcript": {"txt": (1.0, 0.987), "flat": (0.992, 0.866), "html": (0.998, 1.0)},
-    "wire": {"txt": (1.0, 0.976), "flat": (1.0, 0.925), "html": (1.0, 1.0)},
+    "aggregator": {"txt": (1.0, 1.0), "flat": (1.0, 1.0), "html": (0.996, 1.0)},
+    "broadcaster": {"txt": (1.0, 0.965), "flat": (1.0, 0.936), "html": (0.998, 1.0)},
+    "business": {"txt": (1.0, 0.964), "flat": (1.0, 0.941), "html": (1.0, 1.0)},
+    "newspaper": {"txt": (1.0, 0.986), "flat": (1.0, 0.946), "html": (0.998, 1.0)},
+    "transcript": {"txt": (1.0, 0.987), "flat": (0.998, 0.904), "html": (0.998, 1.0)},
+    "wire": {"txt": (1.0, 1.0), "flat": (1.0, 0.970), "html": (1.0, 1.0)},
 }
+TARGET = (0.99, 0.90)
 
 
 def test_fixture_recall_per_kind_of_site() -> None:
@@ -183,8 +184,8 @@ def test_fixture_recall_per_kind_of_site() -> None:
     for kind, variants in PER_KIND.items():
         for variant, (story, furniture) in variants.items():
             got = by_kind[kind][variant]
-            assert got["story_recall"] >= story - 0.005, (kind, variant, got)
-            assert got["furniture_recall"] >= furniture - 0.005, (kind, variant, got)
+            assert got["story_recall"] >= max(story - 0.005, TARGET[0]), (kind, variant, got)
+            assert got["furniture_recall"] >= max(furniture - 0.005, TARGET[1]), (kind, variant, got)
 
 
 @pytest.mark.parametrize(
@@ -217,6 +218,46 @@ def test_a_teaser_after_a_read_more_header_goes_with_it() -> None:
     kept = _kept(text)
     assert "ceasefire" not in kept
     for sentence in BODY[:3]:
+        assert sentence in kept
+
+
+def test_a_question_teaser_goes_only_when_more_furniture_follows() -> None:
+    teaser = "Who are the rebels, and what do they want?"
+    listed = f"{BODY[0]}\n\n{BODY[1]}\n\n{BODY[2]}\n\nMore on this story\n{teaser}\nPeace talks stall again\n"
+    assert "rebels" not in _kept(listed)
+    # Followed by story, the question is the subhead of what follows it.
+    subhead = f"{BODY[0]}\n\n{BODY[1]}\n\nMore on this story\n{teaser}\n{BODY[2]}\n\n{BODY[4]}\n"
+    assert teaser in _kept(subhead)
+
+
+def test_flat_text_captions_credits_and_footer() -> None:
+    # Line breaks lost: a caption closed by a parenthesised credit glued to the next sentence, a caption
+    # widget's toggles, a closing quote at the end of a run, a comment counter glued to its label, and a
+    # publisher's disclaimer in prose after the copyright notice.
+    caption = "In this photo provided by the navy, firefighters battle a blaze on board a merchant vessel."
+    quote = '"We will not leave," the mayor said.'
+    text = (
+        "Drones hit apartment building in the capital, killing 11   "
+        + " ".join(BODY[:3])
+        + f" {caption} (Pacific Navy via MPA)"
+        + " ".join(BODY[3:])
+        + f" {quote}   Comments114 Comments   Most read   Copyright 2024 ABN. All rights reserved.   "
+        "Visit our website terms of use and permissions pages for further information about our service."
+    )
+    kept = _kept(text)
+    for sentence in [*BODY, quote, "Drones hit apartment building in the capital, killing 11"]:
+        assert sentence in kept, sentence
+    for furniture in ("firefighters", "Pacific Navy", "114 Comments", "Visit our website"):
+        assert furniture not in kept, furniture
+
+
+def test_title_cased_tagline_and_headline_run_are_not_prose() -> None:
+    tagline = "Global Business and Financial News, Stock Quotes, and Market Data and Analysis."
+    run = "Rebels seize second town in the north Ministers meet in the capital over fuel prices for a third week"
+    text = _page(*BODY, "Most read", run, tagline)
+    kept = _kept(text)
+    assert "Stock Quotes" not in kept and "Ministers meet" not in kept
+    for sentence in BODY:
         assert sentence in kept
 
 
