@@ -193,16 +193,23 @@ def partitions(articles: list[Article], slots: int, batch_size: int) -> list[lis
     """Cut ``articles`` into runs of consecutive documents of about the same number of characters (parsing
     time follows the characters, not the documents): about :data:`PARTITIONS_PER_SLOT` per worker thread, so
     that the workers finish together, and none over two parsing batches or :data:`MAX_PARTITION_CHARS`, so
-    that a partition run again costs little."""
-    target = min(MAX_PARTITION_CHARS, sum(len(a.text) for a in articles) / (PARTITIONS_PER_SLOT * max(1, slots)))
+    that a partition run again costs little.
+
+    Towards the end the partitions shrink (guided scheduling: each takes at most the remaining characters
+    over twice the worker threads, down to a quarter of the usual size), so that the workers' last
+    partitions end close together instead of one worker parsing a whole partition alone."""
+    slots = max(1, slots)
+    remaining = sum(len(a.text) for a in articles)
+    target = min(MAX_PARTITION_CHARS, remaining / (PARTITIONS_PER_SLOT * slots))
     parts: list[list[Article]] = []
     part: list[Article] = []
     chars = 0
     for article in articles:
         part.append(article)
         chars += len(article.text)
-        if chars >= target or len(part) >= 2 * batch_size:
+        if chars >= max(target / 4, min(target, remaining / (2 * slots))) or len(part) >= 2 * batch_size:
             parts.append(part)
+            remaining -= chars
             part, chars = [], 0
     if part:
         parts.append(part)
