@@ -263,9 +263,7 @@ def _ordered(
             _resolve(client, groups, documents, resolved, settings, build)
     finally:
         # Partitions still pending here mean an error or Ctrl-C: nothing more is wanted from the cluster.
-        for future in [*pending, *groups]:
-            future.cancel()
-        context.cancel()
+        _cancel_unfinished([*pending, *groups, context])
 
 
 def _resolve(
@@ -296,9 +294,18 @@ def _resolve(
     try:
         resolved.shards = [_gathered(future, f"writing the RDF of partition {n}") for n, future in enumerate(shards)]
     finally:
-        for future in [*shards, final]:
-            future.cancel()
+        _cancel_unfinished([*shards, final])
     resolved.done = True
+
+
+def _cancel_unfinished(futures: list[Future[Any]]) -> None:
+    """Cancel what is still running; what finished is let go with its future. (Cancelling a finished task
+    also cancels the tasks that depend on it, and the scheduler fails an assertion, with a traceback in the
+    user's terminal, on a dependent that no client holds any more: the extractions behind the futures of
+    their two halves.)"""
+    for future in futures:
+        if not future.done():
+            future.cancel()
 
 
 def _gathered(future: Future[Any], what: str) -> Any:

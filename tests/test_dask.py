@@ -291,6 +291,8 @@ def test_cli_engine_dask(dask_ok: None, corpus: Path, single: BuildResult, tmp_p
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
+    # Quiet means quiet: no log lines or tracebacks from the cluster either.
+    assert "Traceback" not in proc.stderr and "ERROR" not in proc.stderr, proc.stderr
     write_outputs(single, tmp_path / "want")
     for f in ("entities.jsonl", "relations.jsonl"):
         assert (out / f).read_text(encoding="utf-8") == (tmp_path / "want" / f).read_text(encoding="utf-8"), f
