@@ -59,7 +59,7 @@ def community_layout(
     radii = np.zeros(len(groups))
     for i, members in enumerate(groups):
         r = np.array([float((sizes or {}).get(m, RADIUS)) for m in members])
-        pts = _inner(h.subgraph(members), members, r, seed)
+        pts = _inner(_induced(h, members), members, r, seed)
         local.append(pts)
         radii[i] = float((np.sqrt((pts**2).sum(axis=1)) + r).max()) + GAP / 2
     links: list[dict[int, float]] = [{} for _ in groups]
@@ -74,6 +74,17 @@ def community_layout(
         for node, (x, y) in zip(members, local[i] + centres[i], strict=True):
             pos[node] = (round(float(x), 1), round(float(y), 1))
     return pos, index, groups
+
+
+def _induced(h: nx.Graph, members: Sequence[Hashable]) -> nx.Graph:
+    """The subgraph of ``members``, its nodes in that order. (``Graph.subgraph`` iterates over a set of the
+    nodes, whose order changes with Python's string hashing from one process to the next: the spring layout,
+    seeded but fed the nodes in another order, then drew another page for the same graph.)"""
+    inside = set(members)
+    sub = nx.Graph()
+    sub.add_nodes_from(members)
+    sub.add_edges_from((a, b, d) for a in members for b, d in h.adj[a].items() if b in inside)
+    return sub
 
 
 def _inner(sub: nx.Graph, members: Sequence[Hashable], r: Any, seed: int) -> Any:

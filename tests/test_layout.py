@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import random
 
 import networkx as nx
@@ -75,6 +76,29 @@ def test_linked_communities_sit_nearer_than_unlinked_ones() -> None:
 def test_the_same_graph_gets_the_same_picture() -> None:
     assert community_layout(corpus_like()) == community_layout(corpus_like())
     assert communities(corpus_like()) == communities(corpus_like())
+
+
+def test_the_same_picture_in_every_process() -> None:
+    """Python hashes strings differently in each process; the layout must not follow that order."""
+    import subprocess
+    import sys
+
+    script = (
+        "import json; from tests.test_layout import corpus_like; from kg.layout import community_layout; "
+        "print(json.dumps(sorted(community_layout(corpus_like())[0].items())))"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert runs[0] == runs[1] and runs[0].startswith("[[")
 
 
 @pytest.mark.parametrize("n", [0, 1, 2])
