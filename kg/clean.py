@@ -346,18 +346,19 @@ def _decide_short(segs: list[_Segment]) -> None:
             if not s.label:
                 s.label = "story"  # nothing to compare with: keep it all
         return
-    # The story is where paragraphs follow each other; a lone paragraph of prose at the head or the tail
-    # (a cookie notice, a show's credits) keeps its own label but does not stretch the story to it.
-    grouped = [i for i in strong if any(j != i and abs(j - i) <= 6 for j in strong)] or strong
-    first, last = grouped[0], grouped[-1]
-    # The body proper: the longest run of paragraphs (a publisher's disclaimer after the footer's
-    # copyright notice can be a run of prose too).
+    # The story is where paragraphs follow each other (runs of them, at most 6 segments apart); a lone
+    # paragraph of prose at the head or the tail (a cookie notice, a show's credits) keeps its own label but
+    # does not stretch the story to it.
     runs: list[list[int]] = []
     for i in strong:
         if runs and i - runs[-1][-1] <= 6:
             runs[-1].append(i)
         else:
             runs.append([i])
+    grouped = [i for run in runs if len(run) > 1 for i in run] or strong
+    first, last = grouped[0], grouped[-1]
+    # The body proper: the longest run (a publisher's disclaimer after the footer's copyright notice can be
+    # a run of prose too).
     body_end = max(runs, key=lambda r: sum(len(segs[i].text) for i in r))[-1]
     # Undecided prose right next to the story (a dateline paragraph, a quote-heavy one) belongs to it.
     while first > 0 and not segs[first - 1].label and len(segs[first - 1].text) >= SHORT:
